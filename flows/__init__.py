@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers over the service layer that leave artifacts for buyers."""
