@@ -9,11 +9,19 @@ from models.catalog import (
     SupplierStock,
 )
 from models.history import DeliveryLine, PromiseChange, ScoreSnapshot, Slip
-from models.operations import IngestedFile, OutboxMessage, RunLock
-from models.orders import BackorderLine, PoEvent, PoLine, PoLineCoverage, PurchaseOrder
+from models.operations import IngestedFile, OutboxMessage, RunLock, Upload
+from models.orders import (
+    BackorderEta,
+    BackorderLine,
+    PoEvent,
+    PoLine,
+    PoLineCoverage,
+    PurchaseOrder,
+)
 from models.parties import Sku, SkuRule, StandingChange, StandingOverride, Supplier
 
 __all__ = [
+    "BackorderEta",
     "BackorderLine",
     "DeliveryLine",
     "ExchangeRate",
@@ -37,4 +45,5 @@ __all__ = [
     "StockOnHand",
     "Supplier",
     "SupplierStock",
+    "Upload",
 ]

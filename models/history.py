@@ -109,6 +109,8 @@ class Slip(SQLModel, table=True):
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     handled_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=2000)
+    # When the slipped event went out; events are not durable, the row is the fact.
+    announced_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (

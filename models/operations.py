@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
-from models.statuses import FILE_KINDS, FILE_STATUSES, OUTBOX_STATUSES, one_of
+from models.statuses import FILE_KINDS, FILE_STATUSES, OUTBOX_STATUSES, UPLOAD_STATUSES, one_of
 from models.types import utcnow
 
 
@@ -40,6 +40,42 @@ class IngestedFile(SQLModel, table=True):
             unique=True,
             sqlite_where=text("status = 'accepted'"),
             postgresql_where=text("status = 'accepted'"),
+        ),
+    )
+
+
+class Upload(SQLModel, table=True):
+    """A file a buyer sent through the upload page, and what became of it."""
+
+    __tablename__ = "upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Random, so result pages and error workbooks cannot be found by counting.
+    public_id: str = Field(sa_column=Column(String(32), nullable=False, unique=True))
+    kind: str = Field(max_length=20)
+    supplier_name: str | None = Field(default=None, max_length=200)
+    profile_name: str | None = Field(default=None, max_length=200)
+    profile_path: str | None = Field(default=None, max_length=1000)
+    # As the buyer named it: shown on pages, never used as a path.
+    filename: str = Field(max_length=255)
+    stored_name: str | None = Field(default=None, max_length=64)
+    size_bytes: int = Field(default=0)
+    sha256: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=20)
+    rows: int = Field(default=0)
+    error_count: int = Field(default=0)
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    message: str | None = Field(default=None, max_length=1000)
+    report_path: str | None = Field(default=None, max_length=1000)
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    uploaded_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+    __table_args__ = (
+        CheckConstraint(one_of("kind", FILE_KINDS), name="ck_upload_kind"),
+        CheckConstraint(one_of("status", UPLOAD_STATUSES), name="ck_upload_status"),
+        CheckConstraint(
+            "rows >= 0 AND error_count >= 0 AND size_bytes >= 0", name="ck_upload_counts"
         ),
     )
 

@@ -147,3 +147,23 @@ class PoEvent(SQLModel, table=True):
         CheckConstraint("length(trim(actor)) > 0", name="ck_po_event_actor"),
         CheckConstraint("length(trim(reason)) > 0", name="ck_po_event_reason"),
     )
+
+
+class BackorderEta(SQLModel, table=True):
+    """The date a customer was told for a back-order line: the first one and the latest."""
+
+    __tablename__ = "backorder_eta"
+
+    backorder_line_id: int = Field(foreign_key="backorder_line.id", primary_key=True)
+    first_eta: date | None = None
+    first_announced_on: date | None = None
+    current_eta: date | None = None
+    announced_eta: date | None = None
+    covered_by: str | None = Field(default=None, max_length=40)
+    reason_code: str = Field(default="", max_length=40)
+    reason: str = Field(default="", max_length=1000)
+    revision: int = Field(default=0)
+    computed_on: date
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (CheckConstraint("revision >= 0", name="ck_backorder_eta_revision"),)

@@ -26,6 +26,7 @@ OPEN_PO_LINE_STATUSES = (
 )
 DELIVERY_STATUSES = ("open", "received", "cancelled_by_us", "cancelled_by_supplier")
 FILE_STATUSES = ("accepted", "rejected")
+UPLOAD_STATUSES = ("accepted", "rejected", "duplicate")
 FILE_KINDS = ("catalog", "deliveries", "confirmations", "stock", "backorders", "inventory")
 STANDINGS = ("preferred", "approved", "watch", "blocked", "unrated")
 MANUAL_STANDINGS = ("preferred", "approved", "watch", "blocked")

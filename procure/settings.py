@@ -6,8 +6,9 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,25 @@ class Settings(BaseSettings):
     base_currency: str = "USD"
     auto_release_limit: Decimal = Decimal("5000")
     timezone: str = "UTC"
+    # How outbox messages leave: "file" drops one .eml per message; "smtp" sends by mail.
+    outbox_transport: Literal["file", "smtp"] = "file"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_sender: str = "procure@localhost"
+    # Where buyers drop supplier files (default: ``home/drop``), and how long a file must keep
+    # the same size and time before it counts as completely written.
+    drop_folder: Path | None = None
+    drop_settle_seconds: float = Field(default=2.0, ge=0)
+    # The supplier feeds to poll (default: ``home/feeds.toml``) and who hears about failures.
+    feeds_config: Path | None = None
+    buyers_address: str = "buyers"
+    feed_snapshots: Path | None = None
+    # The upload page: a secret signs session cookies; buyers sign in with a key or a password.
+    web_secret: SecretStr | None = None
+    web_api_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    web_users: dict[str, SecretStr] = Field(default_factory=dict)
+    web_max_upload_mb: int = Field(default=50, gt=0, le=1024)
+    prefect_ui_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -37,6 +57,23 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def drop_path(self) -> Path:
+        return self.drop_folder or self.home / "drop"
+
+    @property
+    def feeds_config_path(self) -> Path:
+        return self.feeds_config or self.home / "feeds.toml"
+
+    @property
+    def feeds_dir(self) -> Path:
+        """Every distinct payload a supplier feed returned, kept by fingerprint."""
+        return self.home / "feeds"
 
     @property
     def outbox_dir(self) -> Path:

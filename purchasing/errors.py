@@ -6,6 +6,7 @@
     │   ├── ProfileError          a profile file is malformed or names unknown columns
     │   └── UnknownRecord         a PO, supplier or SKU named in input does not exist
     ├── RuleViolation             a requested action breaks a business rule (exit code 3)
+    ├── FeedUnavailable           a supplier feed could not be fetched (kept: last good data)
     └── ConfigurationError        settings are missing or contradictory (exit code 2)
 
 The CLI maps them to exit codes; flows turn them into failed states with a message,
@@ -63,6 +64,14 @@ class UnknownRecord(InputRejected):
 
 class RuleViolation(ProcureError):
     """An action that would break a business rule (e.g. approving your own PO)."""
+
+
+class FeedUnavailable(ProcureError):
+    """A supplier feed that could not be fetched; ``transient`` failures are worth a retry."""
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class ConfigurationError(ProcureError):

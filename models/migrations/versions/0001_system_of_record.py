@@ -118,6 +118,62 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
+        "upload",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column(
+            "supplier_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
+        ),
+        sa.Column(
+            "profile_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
+        ),
+        sa.Column(
+            "profile_path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
+        ),
+        sa.Column(
+            "filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
+        ),
+        sa.Column(
+            "stored_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
+        ),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=True),
+        sa.Column(
+            "message", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
+        ),
+        sa.Column(
+            "report_path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
+        ),
+        sa.Column(
+            "flow_run_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True
+        ),
+        sa.Column(
+            "uploaded_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False
+        ),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('catalog', 'deliveries', 'confirmations', 'stock', 'backorders', 'inventory')",
+            name="ck_upload_kind",
+        ),
+        sa.CheckConstraint(
+            "status IN ('accepted', 'rejected', 'duplicate')", name="ck_upload_status"
+        ),
+        sa.CheckConstraint(
+            "rows >= 0 AND error_count >= 0 AND size_bytes >= 0", name="ck_upload_counts"
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("public_id"),
+    )
+    with op.batch_alter_table("upload", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_upload_created_at"), ["created_at"], unique=False
+        )
+    op.create_table(
         "sku",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=100), nullable=False),
@@ -736,6 +792,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "backorder_eta",
+        sa.Column("backorder_line_id", sa.Integer(), nullable=False),
+        sa.Column("first_eta", sa.Date(), nullable=True),
+        sa.Column("first_announced_on", sa.Date(), nullable=True),
+        sa.Column("current_eta", sa.Date(), nullable=True),
+        sa.Column("announced_eta", sa.Date(), nullable=True),
+        sa.Column(
+            "covered_by", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
+        ),
+        sa.Column(
+            "reason_code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False
+        ),
+        sa.Column(
+            "reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False
+        ),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("computed_on", sa.Date(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("revision >= 0", name="ck_backorder_eta_revision"),
+        sa.ForeignKeyConstraint(
+            ["backorder_line_id"],
+            ["backorder_line.id"],
+        ),
+        sa.PrimaryKeyConstraint("backorder_line_id"),
+    )
+    op.create_table(
         "slip",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("po_line_id", sa.Integer(), nullable=False),
@@ -749,6 +831,7 @@ def upgrade() -> None:
         sa.Column(
             "outcome", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True
         ),
+        sa.Column("announced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "signal IN ('overdue', 're-promised', 'no-stock', 'blocked')",
@@ -820,6 +903,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_slip_po_line_id"))
 
     op.drop_table("slip")
+    op.drop_table("backorder_eta")
     with op.batch_alter_table("po_line_coverage", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_coverage_one_open_per_backorder",
@@ -887,6 +971,10 @@ def downgrade() -> None:
     op.drop_table("backorder_line")
     op.drop_table("supplier")
     op.drop_table("sku")
+    with op.batch_alter_table("upload", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_upload_created_at"))
+
+    op.drop_table("upload")
     op.drop_table("run_lock")
     op.drop_table("outbox_message")
     with op.batch_alter_table("ingested_file", schema=None) as batch_op:

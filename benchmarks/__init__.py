@@ -1,0 +1,1 @@
+"""Performance scripts: each prints its figures and ratios against a baseline in the same run."""

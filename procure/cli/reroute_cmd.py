@@ -1,0 +1,132 @@
+"""``procure reroute``: move back orders off slipped PO lines; ``procure etas``: customer dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from procure.cli.output import console, err_console, fail, print_json
+
+if TYPE_CHECKING:
+    from services.reroute import RerouteResult
+
+DATE_FORMATS = ["%Y-%m-%d"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("reroute")
+    def reroute_command(
+        as_of: Annotated[
+            datetime | None,
+            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
+        ] = None,
+        wait: Annotated[
+            bool,
+            typer.Option("--wait", help="Wait for a concurrent run instead of skipping."),
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """Reroute back orders waiting on slipped PO lines to the best alternate, or escalate."""
+        from procure.cli.outbox_cmd import po_transport_for
+        from procure.clock import business_today
+        from procure.runtime import engine_for
+        from procure.settings import get_settings
+        from purchasing.errors import ProcureError
+        from services.etas import refresh_etas
+        from services.reorder import Sending
+        from services.reroute import RerouteSettings, reroute
+
+        settings = get_settings()
+        day = as_of.date() if as_of is not None else business_today()
+        try:
+            engine = engine_for(settings)
+            result = reroute(
+                engine,
+                as_of=day,
+                settings=RerouteSettings(
+                    auto_release_limit=settings.auto_release_limit,
+                    base_currency=settings.base_currency,
+                ),
+                wait=wait,
+                sending=Sending(settings.documents_dir, po_transport_for(settings)),
+            )
+            moved = 0
+            if result.status == "completed":
+                # Customers hear about their new dates once the reroute has decided.
+                refresh = refresh_etas(engine, as_of=day, base_currency=settings.base_currency)
+                moved = len(refresh.moved)
+        except ProcureError as error:
+            fail(error, as_json=as_json)
+        if as_json:
+            print_json({**result.as_dict(), "etas_moved": moved})
+        else:
+            _print_result(result, moved)
+
+    @app.command("etas")
+    def etas_command(
+        as_of: Annotated[
+            datetime | None,
+            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
+        ] = None,
+        export: Annotated[
+            Path | None,
+            typer.Option("--export", help="Also write the storefront feed (.csv or .json)."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    ) -> None:
+        """The ETA of every open back-order line; dates announced are recorded."""
+        from procure.clock import business_today
+        from procure.runtime import engine_for
+        from procure.settings import get_settings
+        from purchasing.errors import InputRejected, ProcureError
+        from services.etas import export_etas, refresh_etas
+
+        settings = get_settings()
+        day = as_of.date() if as_of is not None else business_today()
+        try:
+            if export is not None and export.suffix.lower() not in (".csv", ".json"):
+                raise InputRejected(f"--export must end in .csv or .json, not {export.name}")
+            engine = engine_for(settings)
+            refresh = refresh_etas(engine, as_of=day, base_currency=settings.base_currency)
+            if export is not None:
+                export_etas(refresh.etas, export)
+        except ProcureError as error:
+            fail(error, as_json=as_json)
+        if as_json:
+            print_json(refresh.as_list())
+            return
+        for eta in refresh.etas:
+            when = eta.eta.isoformat() if eta.eta else "no date"
+            console.print(
+                f"{eta.order_id} {eta.line_id} {eta.sku}: {when} "
+                f"({eta.covered_by or 'not covered'}) — {eta.reason}",
+                highlight=False,
+            )
+        if export is not None:
+            console.print(f"exported to {export}", highlight=False)
+
+
+def _print_result(result: RerouteResult, moved: int) -> None:
+    if result.status == "skipped":
+        err_console.print(f"[yellow]skipped:[/] {result.message}", highlight=False)
+        return
+    console.print(
+        f"[bold]reroute as of {result.as_of.isoformat()}[/]: {len(result.slips_handled)} "
+        f"slip(s) decided, {len(result.rerouted)} rerouted, {len(result.escalated)} escalated, "
+        f"{moved} customer ETA(s) moved",
+        highlight=False,
+    )
+    for line in result.rerouted:
+        console.print(
+            f"  {line.from_line.po_number}/{line.from_line.line_no} ({line.from_line.supplier}) "
+            f"→ {line.to_line.po_number}/{line.to_line.line_no} ({line.to_line.supplier}) "
+            f"{line.sku} × {line.to_line.qty}: {line.reason}",
+            highlight=False,
+        )
+    for held in result.escalated:
+        console.print(f"  [red]escalated[/] {held.reason}", highlight=False)
+    for held in result.kept:
+        console.print(f"  [yellow]kept[/] {held.reason}", highlight=False)

@@ -1,0 +1,265 @@
+"""Customer ETAs: the date each waiting back-order line can honestly be promised.
+
+A line covered by stock on hand ships after handling. A line covered by a PO line waits
+for that line's expected arrival: the supplier's current promise (or, unconfirmed, its
+quoted date) plus the supplier's learned lateness at a high percentile — p90 by default,
+so that at least nine announced dates in ten hold — plus handling. Nothing covering it:
+no date, and the reason why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from purchasing.errors import InputRejected
+from purchasing.reliability import Reliability
+from purchasing.supplier_choice import ReliabilityLookup
+
+Percentile = Literal[50, 80, 90]
+
+
+@dataclass(frozen=True)
+class EtaRules:
+    """How customer dates are built and when a moved date is worth telling the customer."""
+
+    percentile: Percentile = 90
+    handling_days: int = 2
+    notify_threshold_days: int = 3
+
+    def __post_init__(self) -> None:
+        if self.percentile not in (50, 80, 90):
+            raise InputRejected(f"ETA percentile must be 50, 80 or 90, got {self.percentile}")
+        if self.handling_days < 0:
+            raise InputRejected(f"handling days must not be negative: {self.handling_days}")
+        if self.notify_threshold_days < 0:
+            raise InputRejected(
+                f"notification threshold must not be negative: {self.notify_threshold_days}"
+            )
+
+
+def lateness_allowance(reliability: Reliability, percentile: Percentile) -> int:
+    """Whole days of learned lateness at ``percentile``; early history never shortens a promise."""
+    days = {
+        50: reliability.lateness_p50_days,
+        80: reliability.lateness_p80_days,
+        90: reliability.lateness_p90_days,
+    }[percentile]
+    if days is None or math.isnan(days):
+        return 0
+    return max(0, math.ceil(days - 1e-9))
+
+
+def expected_arrival(
+    promise: date, reliability: Reliability, percentile: Percentile, as_of: date
+) -> date:
+    """When goods promised for ``promise`` are expected: promise + lateness, never before as-of."""
+    return max(promise + timedelta(days=lateness_allowance(reliability, percentile)), as_of)
+
+
+@dataclass(frozen=True)
+class WaitingOrder:
+    """An open back-order line of a customer."""
+
+    backorder_id: int
+    order_id: str
+    line_id: str
+    sku: str
+    qty: int
+    ordered_at: date
+    customer_email: str | None = None
+
+
+@dataclass(frozen=True)
+class CoveringSupply:
+    """The open PO line a back-order line waits on."""
+
+    po_line_id: int
+    po_number: str
+    line_no: int
+    supplier: str
+    sku: str
+    promise: date | None  # current promise, else the quoted date
+    confirmed: bool
+    fallback_date: date | None = None  # the expected date recorded when the line was raised
+
+
+@dataclass(frozen=True)
+class CustomerEta:
+    """The date a back-order line can be promised, what covers it, and why."""
+
+    backorder_id: int
+    order_id: str
+    line_id: str
+    sku: str
+    eta: date | None
+    covered_by: str | None  # a PO number, "stock", or None
+    reason_code: str
+    reason: str
+    po_line_id: int | None = None
+    customer_email: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "line_id": self.line_id,
+            "sku": self.sku,
+            "eta": None if self.eta is None else self.eta.isoformat(),
+            "covered_by": self.covered_by,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+        }
+
+
+def customer_etas(
+    orders: Iterable[WaitingOrder],
+    *,
+    by_stock: Iterable[int],
+    covered_by: Mapping[int, CoveringSupply],
+    reliability: ReliabilityLookup,
+    as_of: date,
+    rules: EtaRules | None = None,
+    uncovered_reasons: Mapping[int, tuple[str, str]] | None = None,
+) -> list[CustomerEta]:
+    """An ETA for every waiting line: stock first, then its covering PO line, else none."""
+    rules = rules or EtaRules()
+    in_stock = set(by_stock)
+    handling = timedelta(days=rules.handling_days)
+    explained = uncovered_reasons or {}
+    etas = []
+    for order in sorted(orders, key=lambda o: (o.order_id, o.line_id, o.backorder_id)):
+        common = (order.backorder_id, order.order_id, order.line_id, order.sku)
+        if order.backorder_id in in_stock:
+            etas.append(
+                CustomerEta(
+                    *common,
+                    as_of + handling,
+                    "stock",
+                    "in-stock",
+                    f"in stock on {as_of.isoformat()}; ships after {rules.handling_days} "
+                    "handling days",
+                    customer_email=order.customer_email,
+                )
+            )
+            continue
+        supply = covered_by.get(order.backorder_id)
+        if supply is None:
+            code, text = explained.get(
+                order.backorder_id,
+                ("not-covered", "no PO line covers it yet; the next reorder run will order it"),
+            )
+            etas.append(CustomerEta(*common, None, None, code, text, None, order.customer_email))
+            continue
+        etas.append(_from_supply(order, supply, reliability, as_of, rules))
+    return etas
+
+
+def _from_supply(
+    order: WaitingOrder,
+    supply: CoveringSupply,
+    reliability: ReliabilityLookup,
+    as_of: date,
+    rules: EtaRules,
+) -> CustomerEta:
+    common = (order.backorder_id, order.order_id, order.line_id, order.sku)
+    where = f"{supply.po_number} line {supply.line_no} ({supply.supplier})"
+    if supply.promise is None:
+        if supply.fallback_date is None:
+            return CustomerEta(
+                *common,
+                None,
+                supply.po_number,
+                "no-supplier-date",
+                f"{where} has no promised or quoted date yet",
+                supply.po_line_id,
+                order.customer_email,
+            )
+        eta = max(supply.fallback_date, as_of) + timedelta(days=rules.handling_days)
+        return CustomerEta(
+            *common,
+            eta,
+            supply.po_number,
+            "po-expected",
+            f"{where} expected {supply.fallback_date.isoformat()} when raised; "
+            f"+{rules.handling_days} handling days",
+            supply.po_line_id,
+            order.customer_email,
+        )
+    figures = reliability(supply.supplier, supply.sku)
+    allowance = lateness_allowance(figures, rules.percentile)
+    arrival = expected_arrival(supply.promise, figures, rules.percentile, as_of)
+    basis = "promised" if supply.confirmed else "quoted"
+    history = (
+        f"p{rules.percentile} lateness {allowance} days from {figures.lines} lines"
+        if figures.lines
+        else "no delivery history"
+    )
+    return CustomerEta(
+        *common,
+        arrival + timedelta(days=rules.handling_days),
+        supply.po_number,
+        "po-promise" if supply.confirmed else "po-quote",
+        f"{where} {basis} {supply.promise.isoformat()}; {history}; "
+        f"+{rules.handling_days} handling days",
+        supply.po_line_id,
+        order.customer_email,
+    )
+
+
+@dataclass(frozen=True)
+class Announced:
+    """What a customer has been told about a line: the first date and the latest one."""
+
+    first_eta: date | None
+    announced_eta: date | None
+
+
+@dataclass(frozen=True)
+class EtaMove:
+    """A customer's date that moved by more than the threshold: worth a message."""
+
+    eta: CustomerEta
+    old: date
+    new: date
+
+    @property
+    def days(self) -> int:
+        return (self.new - self.old).days
+
+    def message(self) -> str:
+        """The customer notification in plain words."""
+        direction = "later" if self.days > 0 else "earlier"
+        why = (
+            "Our supplier has delayed the delivery, so we are telling you now rather than "
+            "on the day."
+            if self.days > 0
+            else "We found a faster way to get it to you."
+        )
+        return (
+            f"Your order {self.eta.order_id}: item {self.eta.sku} is now expected on "
+            f"{_day(self.new)}, {abs(self.days)} days {direction} than the "
+            f"{_day(self.old)} we told you. {why} If that no longer works for you, reply to "
+            "this message and we will cancel the item and refund it."
+        )
+
+
+def eta_moves(
+    etas: Iterable[CustomerEta], announced: Mapping[int, Announced], rules: EtaRules | None = None
+) -> list[EtaMove]:
+    """Dated lines whose new ETA differs from the one last announced by more than the threshold."""
+    rules = rules or EtaRules()
+    moves = []
+    for eta in etas:
+        told = announced.get(eta.backorder_id)
+        if eta.eta is None or told is None or told.announced_eta is None:
+            continue
+        if abs((eta.eta - told.announced_eta).days) > rules.notify_threshold_days:
+            moves.append(EtaMove(eta, told.announced_eta, eta.eta))
+    return moves
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"

@@ -1,0 +1,234 @@
+"""Reading supplier files: cells come out exactly as the buyer sees them, row for row."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from purchasing.errors import FileRejected
+from supplier_feeds.raw import ReadLimits
+from supplier_feeds.reading import read_sheets
+from tests.hostile_samples import sheet_xml, write_workbook
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list[object]]], *, date1904: bool = False) -> Path:
+    workbook = openpyxl.Workbook()
+    if date1904:
+        workbook.epoch = CALENDAR_MAC_1904
+    default = workbook.active
+    assert default is not None
+    workbook.remove(default)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def _rejection(path: Path, **options: object) -> FileRejected:
+    with pytest.raises(FileRejected) as caught:
+        read_sheets(path, **options)  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_title_rows_above_the_header_stay_rows_in_their_place(tmp_path: Path) -> None:
+    path = _xlsx(
+        tmp_path / "offers.xlsx",
+        {"Prices": [["ACME price list"], [], ["SKU", "Price"], ["A-1", 2.5]]},
+    )
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [
+        ["ACME price list", None],
+        [None, None],
+        ["SKU", "Price"],
+        ["A-1", 2.5],
+    ]
+    assert sheet.source == "xlsx"
+
+
+def test_every_worksheet_is_read_in_workbook_order(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "two.xlsx", {"Notes": [["hello"]], "Orders": [["PO"], ["PO-1"]]})
+    sheets = read_sheets(path)
+    assert [(sheet.name, sheet.rows) for sheet in sheets] == [
+        ("Notes", [["hello"]]),
+        ("Orders", [["PO"], ["PO-1"]]),
+    ]
+
+
+def test_one_sheet_can_be_chosen_by_name(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "two.xlsx", {"Notes": [["hello"]], "Orders": [["PO"]]})
+    assert [sheet.name for sheet in read_sheets(path, sheet="orders")] == ["Orders"]
+
+
+def test_an_unknown_sheet_name_is_rejected_listing_the_sheets(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "two.xlsx", {"Notes": [["hello"]], "Orders": [["PO"]]})
+    message = str(_rejection(path, sheet="Deliveries"))
+    assert "'Deliveries'" in message
+    assert "'Notes'" in message
+    assert "'Orders'" in message
+
+
+def test_date_cells_come_out_as_dates_and_datetimes(tmp_path: Path) -> None:
+    promised = datetime.date(2024, 3, 15)
+    shipped = datetime.datetime(2024, 3, 14, 16, 30)  # noqa: DTZ001  # Excel times carry no zone
+    path = _xlsx(tmp_path / "dates.xlsx", {"Data": [["promised", "shipped"], [promised, shipped]]})
+    [sheet] = read_sheets(path)
+    assert sheet.rows[1] == [promised, shipped]
+    assert sheet.date1904 is False
+
+
+def test_a_1904_workbook_is_flagged_and_its_date_cells_stay_right(tmp_path: Path) -> None:
+    promised = datetime.date(2024, 3, 15)
+    path = _xlsx(tmp_path / "mac.xlsx", {"Data": [["promised"], [promised]]}, date1904=True)
+    [sheet] = read_sheets(path)
+    assert sheet.date1904 is True
+    assert sheet.rows[1] == [promised]
+
+
+def test_whole_numbers_are_ints_and_empty_cells_none(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "numbers.xlsx", {"Data": [["qty", "price", "note"], [12, 2.5, None]]})
+    [sheet] = read_sheets(path)
+    assert sheet.rows[1] == [12, 2.5, None]
+    assert isinstance(sheet.rows[1][0], int)
+
+
+def test_an_excel_error_value_is_read_as_its_text(tmp_path: Path) -> None:
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>price</t></is></c></row>'
+        '<row r="2"><c r="A2" t="e"><f>VLOOKUP(1,B:B,1,0)</f><v>#N/A</v></c></row>'
+    )
+    path = write_workbook(tmp_path / "errors.xlsx", {"Data": sheet_xml(rows)})
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["price"], ["#N/A"]]
+
+
+def test_a_workbook_is_judged_by_its_content_not_its_name(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "prices.xlsx", {"Data": [["sku"], ["A-1"]]})
+    renamed = path.rename(tmp_path / "prices.csv")
+    [sheet] = read_sheets(renamed)
+    assert (sheet.source, sheet.rows) == ("xlsx", [["sku"], ["A-1"]])
+
+
+def test_a_workbook_over_the_expanded_size_limit_names_its_size(tmp_path: Path) -> None:
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 3000))
+    path = write_workbook(tmp_path / "big.xlsx", {"Data": sheet_xml(rows)})
+    limits = ReadLimits(max_uncompressed_total=50_000)
+    assert "the workbook expands to" in str(_rejection(path, limits=limits))
+
+
+def test_a_sheet_over_the_row_limit_is_rejected_with_its_extent(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "rows.xlsx", {"Data": [[n] for n in range(1, 30)]})
+    message = str(_rejection(path, limits=ReadLimits(max_rows=20)))
+    assert "down to row 29" in message
+
+
+def test_cp1252_csv_keeps_accents_and_the_euro_sign(tmp_path: Path) -> None:
+    path = tmp_path / "prix.csv"
+    path.write_bytes("fournisseur,prix\nCafé Crème,12 €\n".encode("cp1252"))
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["fournisseur", "prix"], ["Café Crème", "12 €"]]
+    assert sheet.source == "csv"
+
+
+def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("sku\tqty\r\nÄ-1\t5\r\n", encoding="utf-16")
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["sku", "qty"], ["Ä-1", "5"]]
+
+
+def test_semicolon_csv_keeps_decimal_commas_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "prices.csv"
+    path.write_text("sku;price;qty\nA-1;12,50;3\nA-2;1.234,00;4\n", encoding="utf-8")
+    [sheet] = read_sheets(path)
+    assert sheet.rows[1:] == [["A-1", "12,50", "3"], ["A-2", "1.234,00", "4"]]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("0042", "0042"), ("NA", "NA"), ("NULL", "NULL"), ("N/A", "N/A"), ("1e5", "1e5")],
+)
+def test_csv_values_stay_text_exactly_as_written(tmp_path: Path, written: str, read: str) -> None:
+    path = tmp_path / "skus.csv"
+    path.write_text(f"sku,qty\n{written},1\n", encoding="utf-8")
+    [sheet] = read_sheets(path)
+    assert sheet.rows[1] == [read, "1"]
+
+
+def test_empty_csv_fields_are_none(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("sku,qty,note\nA-1,,\n", encoding="utf-8")
+    [sheet] = read_sheets(path)
+    assert sheet.rows[1] == ["A-1", None, None]
+
+
+def test_a_ragged_row_is_named_by_its_row_number(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("sku,qty,price,currency\nA-1,5,2.5,EUR\nA-2,5,2.5,EUR\nA-3,5,2,5,EUR\n")
+    rejection = _rejection(path)
+    assert str(rejection).startswith("row 4 has 5 fields, the header (row 1) has 4")
+    assert [error.row for error in rejection.errors] == [4]
+
+
+def test_title_lines_above_a_csv_header_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "titled.csv"
+    path.write_text("Stock report March\n\nsku,qty\nA-1,5\nA-2,6\n", encoding="utf-8")
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [
+        ["Stock report March", None],
+        [None, None],
+        ["sku", "qty"],
+        ["A-1", "5"],
+        ["A-2", "6"],
+    ]
+
+
+def test_trailing_empty_fields_beyond_the_header_are_harmless(tmp_path: Path) -> None:
+    path = tmp_path / "trailing.csv"
+    path.write_text("sku,qty\nA-1,5,,\nA-2,6\n", encoding="utf-8")
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["sku", "qty"], ["A-1", "5"], ["A-2", "6"]]
+
+
+def test_delimiter_and_encoding_can_be_given(tmp_path: Path) -> None:
+    path = tmp_path / "odd.txt"
+    path.write_bytes("sku|naïve\nA-1|x\n".encode("latin-1"))
+    [sheet] = read_sheets(path, delimiter="|", encoding="latin-1")
+    assert sheet.rows == [["sku", "naïve"], ["A-1", "x"]]
+
+
+def test_a_csv_over_the_row_limit_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("sku\n" + "A\n" * 50, encoding="utf-8")
+    assert "more than 10 rows" in str(_rejection(path, limits=ReadLimits(max_rows=10)))
+
+
+def test_json_list_of_objects_becomes_a_sheet_headed_by_its_keys(tmp_path: Path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([{"sku": "0042", "qty": 5}, {"sku": "NA", "price": 2.5}]))
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["sku", "qty", "price"], ["0042", 5, None], ["NA", None, 2.5]]
+    assert sheet.source == "json"
+
+
+def test_json_rows_may_be_wrapped_in_an_object(tmp_path: Path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"rows": [{"sku": "A-1"}]}))
+    [sheet] = read_sheets(path)
+    assert sheet.rows == [["sku"], ["A-1"]]
+
+
+def test_json_with_a_nested_value_names_the_row_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([{"sku": "A-1"}, {"sku": {"id": 1}}]))
+    assert str(_rejection(path)).startswith("row 3: key 'sku' holds a nested dict")
+
+
+def test_a_missing_file_is_rejected_by_name(tmp_path: Path) -> None:
+    assert "there is no file" in str(_rejection(tmp_path / "nowhere.csv"))
