@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
 from prefect.events import emit_event
-from sqlalchemy import Engine
 
-from models.db import make_engine, session_scope, upgrade
+from flows.scheduling import skipped, started_too_late
+from flows.wiring import flow_runtime
+from models.db import session_scope
 from services import scoring
 from services.scoring import ScoreRun, StandingTransition
 
@@ -18,22 +20,14 @@ STANDING_CHANGED = "procure.supplier.standing-changed"
 MOVERS_SHOWN = 10
 UNRATED_SHOWN = 30
 
-_engines: dict[str, Engine] = {}
-
-
-def engine_for_url(database_url: str) -> Engine:
-    """A migrated engine per database URL, kept for the life of the process."""
-    if database_url not in _engines:
-        engine = make_engine(database_url)
-        upgrade(engine)
-        _engines[database_url] = engine
-    return _engines[database_url]
+# A nightly score that starts after the working day began is better left to the next night.
+MAX_DELAY = timedelta(hours=3)
 
 
 @task(name="score-and-record")
-def score_and_record(database_url: str, as_of: date, since: date | None) -> ScoreRun:
+def score_and_record(as_of: date, since: date | None) -> ScoreRun:
     """Load the delivery history, score it, and record snapshots and transitions."""
-    with session_scope(engine_for_url(database_url)) as session:
+    with session_scope(flow_runtime().engine()) as session:
         return scoring.score_suppliers(session, as_of=as_of, since=since)
 
 
@@ -153,10 +147,20 @@ def announce_standing_change(transition: StandingTransition) -> int:
     return emit_standing_changes([transition])
 
 
-@flow(name="score-suppliers")
-def score_suppliers(database_url: str, as_of: date, since: date | None = None) -> ScoreRun:
-    """Score every supplier as of a date and leave the scorecard for purchasing leads."""
-    run = score_and_record(database_url, as_of, since)
+@flow(name="score-suppliers", flow_run_name="scores as of {as_of}")
+def score_suppliers(
+    as_of: date | None = None, since: date | None = None, since_days: int | None = None
+) -> ScoreRun | State[Any]:
+    """Score every supplier as of a date (default today) and leave the scorecard for leads.
+
+    ``since`` (or ``since_days`` before ``as_of``, for schedules) limits the lines counted.
+    """
+    if started_too_late(MAX_DELAY):
+        return skipped()
+    as_of = as_of or datetime.now(UTC).date()
+    if since is None and since_days:
+        since = as_of - timedelta(days=since_days)
+    run = score_and_record(as_of, since)
     # Events are not durable: they go out only once the transitions are committed.
     emitted = emit_standing_changes(run.transitions)
     create_table_artifact(

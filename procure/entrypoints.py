@@ -15,7 +15,7 @@ from flows.operating import Operating, configure_operating
 from flows.reorder import raise_backorder_pos
 from flows.reroute import check_supplier_slips, reroute_slipped_orders
 from flows.run_failures import record_run_failure
-from flows.scheduled_scoring import score_suppliers_today
+from flows.score import score_suppliers
 from flows.wiring import FlowRuntime, configure_flows
 from procure.runtime import engine_for, quiet_prefect
 from procure.settings import Settings, get_settings
@@ -30,7 +30,7 @@ __all__ = [
     "record_run_failure",
     "refresh_etas",
     "reroute_slipped_orders",
-    "score_suppliers_today",
+    "score_suppliers",
 ]
 
 

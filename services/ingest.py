@@ -176,7 +176,7 @@ def _ingest(
     try:
         sheets = _read(path, chosen)
         _report(0.3, "checking cells")
-        checked = validate(sheets, chosen, base_currency=base_currency)
+        checked = validate(sheets, chosen, base_currency=base_currency, release_rows=True)
     except FileRejected as error:
         source = _report_source(sheets)
         errors = error.errors or [CellError("", None, None, None, str(error))]
@@ -186,7 +186,9 @@ def _ingest(
 
     supplier = supplier or _single_supplier(checked)
     if checked.errors:
-        return _reject_checked(engine, path, kind, sha, checked, reports_dir, uploaded_by, supplier)
+        return _reject_checked(
+            engine, path, kind, sha, checked, reports_dir, uploaded_by, supplier, chosen
+        )
 
     _report(0.45, "writing")
     try:
@@ -201,7 +203,9 @@ def _ingest(
         return _duplicate(duplicate, kind, path, sha, supplier)
     if errors:
         checked.errors = errors
-        return _reject_checked(engine, path, kind, sha, checked, reports_dir, uploaded_by, supplier)
+        return _reject_checked(
+            engine, path, kind, sha, checked, reports_dir, uploaded_by, supplier, chosen
+        )
     _report(1.0, "done")
     message = f"{checked.rows} rows of {path.name} accepted as {kind}"
     return IngestResult(
@@ -353,9 +357,14 @@ def _reject_checked(
     reports_dir: Path,
     uploaded_by: str | None,
     supplier: str | None,
+    profile: Profile,
 ) -> IngestResult:
     layout: Layout | None = checked.layout
-    source = ReportSource(layout.sheet, layout.header_row) if layout else None
+    source = None
+    if layout is not None:
+        # Validation let go of the cells to save memory; the report reads the sheet again.
+        again = [sheet for sheet in _read(path, profile) if sheet.name == layout.sheet.name]
+        source = ReportSource(again[0], layout.header_row) if again else None
     count = len(checked.errors)
     headline = f"{count} problem{'s' if count != 1 else ''} in {path.name}; nothing was imported"
     return _reject(

@@ -156,9 +156,10 @@ def insert_columns(
     if ignore_conflicts:
         # Both SQLite and PostgreSQL: a row a concurrent writer already added is skipped.
         statement += " ON CONFLICT DO NOTHING"
-    rows = list(zip(*converted, strict=True))
-    for batch in chunks(rows):
-        ctx.conn.exec_driver_sql(statement, list(batch))
+    # Rows are zipped one batch at a time: a million-row file never holds all its tuples.
+    for start in range(0, count, BATCH):
+        batch = list(zip(*(values[start : start + BATCH] for values in converted), strict=True))
+        ctx.conn.exec_driver_sql(statement, batch)
         if progress:
             ctx.progress(len(batch))
 

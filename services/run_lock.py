@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, text
 
@@ -132,13 +132,20 @@ def _lease_is_stale(holder: str, expires_at: object, now: datetime) -> bool:
     expiry = (
         expires_at if isinstance(expires_at, datetime) else datetime.fromisoformat(str(expires_at))
     )
-    if expiry <= now:
+    if _naive_utc(expiry) <= _naive_utc(now):
         return True
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
     return not _process_alive(int(pid_text))
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # Stamps may come back with or without their UTC offset: compare them in naive UTC.
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _process_alive(pid: int) -> bool:

@@ -54,6 +54,7 @@ class _Checks:
     empty: dict[str, pd.Series]  # whether each cell is empty, per canonical column
     messages: dict[str, pd.Series] = field(default_factory=dict)
     whole_file: list[CellError] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # columns rejected as a whole
 
     def flag(self, column: str, mask: pd.Series, message: str | pd.Series) -> None:
         if not mask.any():
@@ -91,11 +92,22 @@ class _Checks:
 
 
 def validate(
-    sheets: list[RawSheet], profile: Profile, *, base_currency: str = "USD"
+    sheets: list[RawSheet],
+    profile: Profile,
+    *,
+    base_currency: str = "USD",
+    release_rows: bool = False,
 ) -> ValidatedFile:
-    """Find the header, type every cell, apply the kind's rules; collect every failure."""
+    """Find the header, type every cell, apply the kind's rules; collect every failure.
+
+    With ``release_rows`` the sheets' rows are emptied once the columns procure reads are
+    copied out, so a large file is not held twice (the caller re-reads it for a report).
+    """
     layout = find_layout(sheets, profile)
     raw, types, empty = _raw_frame(layout)
+    if release_rows:
+        for sheet in sheets:
+            sheet.rows.clear()
     checks = _Checks(layout.sheet.name, layout, raw, types, empty)
     frame = pd.DataFrame({ROW: raw[ROW]})
     for spec in columns_of(profile.kind):
@@ -103,9 +115,10 @@ def validate(
             frame[spec.name] = _typed(spec, raw[spec.name], checks, layout, profile)
         else:
             frame[spec.name] = _absent(spec, len(raw))
-        if spec.required and spec.name in layout.positions:
-            missing = empty[spec.name]
-            checks.flag(spec.name, missing, "a value is required")
+        if spec.required and spec.name in layout.positions and spec.name not in checks.unreadable:
+            # Any gap left in a required column (empty, or only spaces) is one to fill;
+            # cells already reported keep their own message.
+            checks.flag(spec.name, frame[spec.name].isna(), "a value is required")
 
     _KIND_RULES[profile.kind](frame, checks, layout, base_currency)
     _flag_duplicates(profile.kind, frame, checks)
@@ -133,7 +146,7 @@ def _raw_frame(
         cells[canonical] = pd.Series(values, copy=False)
     frame = pd.DataFrame(cells, index=pd.RangeIndex(len(rows) - start), copy=False)
     types = {column: frame[column].map(type) for column in cells}
-    empty = {column: _is_empty(frame[column], types[column]) for column in cells}
+    empty = {column: _is_empty(frame[column]) for column in cells}
     filled = np.zeros(len(frame), dtype=bool)
     for column in cells:
         filled |= ~empty[column].to_numpy(dtype=bool)
@@ -150,14 +163,10 @@ def _raw_frame(
     )
 
 
-def _is_empty(values: pd.Series, types: pd.Series) -> pd.Series:
-    """None, an empty text or only spaces."""
-    empty = values.isna().to_numpy(dtype=bool, copy=True)
-    text = types.isin([str]).to_numpy(dtype=bool)
-    if text.any():
-        strings = values[text]
-        empty[text] = (strings.eq("") | strings.str.isspace()).to_numpy(dtype=bool)
-    return pd.Series(empty, index=values.index)
+def _is_empty(values: pd.Series) -> pd.Series:
+    """None or an empty text (a text of only spaces is caught where the column is typed)."""
+    cells = values.to_numpy()
+    return pd.Series(values.isna().to_numpy(dtype=bool) | (cells == ""), index=values.index)
 
 
 def _shown(value: object) -> str | None:
@@ -186,6 +195,7 @@ def _typed(
             types=checks.types[spec.name],
         )
         if parsed.column_error is not None:
+            checks.unreadable.add(spec.name)
             filled = ~checks.empty[spec.name]
             first = int(checks.raw[ROW][filled].iloc[0]) if filled.any() else layout.header_row
             checks.whole_file.append(
@@ -258,19 +268,15 @@ def _numbers(
         numbers[numeric] = values[numeric].astype("float64")
     cleaned = pd.Series(None, index=values.index, dtype=object)
     if text_mask.any():
-        texts = values[text_mask].astype(str).str.strip()
-        cleaned[text_mask] = _clean_number_text(texts, decimal)
-        numbers[text_mask] = pd.to_numeric(cleaned[text_mask], errors="coerce")
-        written = pd.Series("", index=values.index, dtype=object)
-        written[text_mask] = texts
-        nan_word = written.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"])
-        unreadable = text_mask & numbers.isna() & (written != "") & ~nan_word
-        hint = pd.Series("not a number", index=values.index, dtype=object)
-        if decimal == ".":
-            comma = written.str.match(_DECIMAL_COMMA)
-            hint[comma] = 'not a number (a decimal comma? set decimal = "," in a profile)'
-        checks.flag(spec.name, unreadable, hint)
-        checks.flag(spec.name, text_mask & nan_word, "not a finite number")
+        texts = values[text_mask]
+        if decimal != ".":
+            # In a decimal-comma file only plain digits may take the quick reading.
+            texts = texts.where(~texts.str.contains(r"[.,]", regex=True, na=False))
+        numbers[text_mask] = pd.to_numeric(texts, errors="coerce")
+        cleaned[text_mask] = values[text_mask]
+        careful = text_mask & numbers.isna() & ~checks.empty[spec.name]
+        if careful.any():
+            _read_numbers_carefully(spec, values[careful], numbers, cleaned, checks, decimal)
 
     checks.flag(spec.name, types.isin([bool]), "a true/false value is not a number")
     checks.flag(spec.name, types.isin([dt.date, dt.datetime]), "a date is not a number")
@@ -295,6 +301,32 @@ def _numbers(
     checks.flag(spec.name, huge, "amount too large")
     good = finite & ~huge
     return _decimals(values, cleaned, numeric, good)
+
+
+def _read_numbers_carefully(
+    spec: ColumnSpec,
+    written: pd.Series,
+    numbers: pd.Series,
+    cleaned: pd.Series,
+    checks: _Checks,
+    decimal: str,
+) -> None:
+    """Texts the quick reading refused: grouping, decimal commas, NaN words, or not numbers."""
+    texts = written.astype(str).str.strip()
+    tidy = _clean_number_text(texts, decimal)
+    cleaned[texts.index] = tidy
+    numbers[texts.index] = pd.to_numeric(tidy, errors="coerce")
+    nan_word = texts.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"])
+    unreadable = numbers[texts.index].isna() & (texts != "") & ~nan_word
+    hint = pd.Series("not a number", index=texts.index, dtype=object)
+    if decimal == ".":
+        comma = texts.str.match(_DECIMAL_COMMA).astype(bool)
+        hint[comma] = 'not a number (a decimal comma? set decimal = "," in a profile)'
+    everywhere = checks.raw.index
+    checks.flag(
+        spec.name, unreadable.reindex(everywhere, fill_value=False), hint.reindex(everywhere)
+    )
+    checks.flag(spec.name, nan_word.reindex(everywhere, fill_value=False), "not a finite number")
 
 
 def _clean_number_text(texts: pd.Series, decimal: str) -> pd.Series:

@@ -210,3 +210,30 @@ def test_a_run_killed_at_any_moment_leaves_no_duplicate_and_no_lost_shortage(
     again = reorder(engine, as_of=AS_OF, settings=SETTINGS, wait=True)
     assert again.created == ()
     assert po_shape(engine) == before
+
+
+def test_a_lease_left_by_a_dead_process_does_not_block_the_next_run(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL drops an advisory lock with its connection; no lease row")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    import socket
+    from datetime import timedelta
+
+    from models import RunLock
+    from models.types import utcnow
+
+    with session_scope(engine) as session:
+        session.add(
+            RunLock(
+                name="reorder",
+                holder=f"{socket.gethostname()}:{dead.stdout.strip()}:gone",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    with run_lock(engine, "reorder") as held:
+        assert held

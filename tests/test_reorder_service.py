@@ -223,3 +223,28 @@ def test_cancelled_backorder_on_a_sent_line_is_flagged_for_the_buyer(world: Engi
     assert "SO-3-1" in flag.reason
     with Session(world) as session:
         assert session.execute(select(col(PoLine.qty))).scalar_one() == 12
+
+
+def test_cancelling_every_covered_backorder_cancels_the_line_and_po_with_one_event_each(
+    world: Engine,
+) -> None:
+    run(world, limit="100")
+    with session_scope(world) as session:
+        for line in session.execute(select(BackorderLine)).scalars():
+            line.status = "cancelled"
+            session.add(line)
+    [change] = run(world, limit="100").changed
+    assert change.action == "cancel"
+    with Session(world) as session:
+        moves = session.execute(
+            select(col(PoEvent.po_line_id), col(PoEvent.from_status), col(PoEvent.to_status))
+            .where(col(PoEvent.to_status) == "cancelled")
+            .order_by(col(PoEvent.id))
+        ).all()
+        assert session.execute(select(col(PurchaseOrder.status))).scalar_one() == "cancelled"
+    assert [(from_, to) for _, from_, to in moves] == [
+        ("pending_approval", "cancelled"),
+        ("pending_approval", "cancelled"),
+    ]
+    assert [line_id is None for line_id, _, _ in moves] == [False, True]
+    assert open_coverage(world) == []

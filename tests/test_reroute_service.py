@@ -347,3 +347,23 @@ def test_settings_refuse_a_negative_gain() -> None:
 
     with pytest.raises(InputRejected):
         RerouteSettings(auto_release_limit=Decimal(1), rules=RerouteRules(min_gain_days=-1))
+
+
+def test_eta_honesty_compares_shipped_lines_with_their_first_announced_date(
+    slipped: Engine,
+) -> None:
+    from services.etas import eta_honesty
+
+    run(slipped)
+    refresh_etas(slipped, as_of=SLIPPED_ON)
+    with session_scope(slipped) as session:
+        for order_id, shipped in (("SO-1", date(2026, 12, 9)), ("SO-2", date(2026, 12, 20))):
+            line = session.execute(
+                select(BackorderLine).where(col(BackorderLine.order_id) == order_id)
+            ).scalar_one()
+            line.status, line.fulfilled_on = "fulfilled", shipped
+            session.add(line)
+    with Session(slipped) as session:
+        honesty = eta_honesty(session)
+    # First announced on 1 Dec: Acme's quote of 8 Dec + 2 handling days = 10 Dec.
+    assert honesty.as_dict() == {"lines": 2, "held": 1, "share_held": 0.5, "mean_days_early": 1.0}

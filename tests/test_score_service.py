@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from flows.wiring import FlowRuntime, configure_flows
 from models import DeliveryLine, PromiseChange, ScoreSnapshot, StandingChange
 from models.db import session_scope
 from purchasing.errors import InputRejected, UnknownRecord
 from purchasing.scoring_params import ScoringParams
-from services.scoring import load_deliveries, score_suppliers, set_standing_override
+from services.scoring import (
+    ScoreRun,
+    load_deliveries,
+    score_suppliers,
+    set_standing_override,
+)
 from tests import factories
 
 AS_OF = date(2024, 6, 30)
@@ -208,7 +215,7 @@ def test_a_malformed_manual_standing_is_refused_and_nothing_is_written(
 
 
 def test_standing_changed_events_are_emitted_by_the_flow_after_the_write(
-    engine: Engine, database_url: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.score as score_flow
 
@@ -222,7 +229,9 @@ def test_standing_changed_events_are_emitted_by_the_flow_after_the_write(
         seen.append(event)
 
     monkeypatch.setattr(score_flow, "emit_event", record)
-    run = score_flow.score_suppliers(database_url=database_url, as_of=AS_OF)
+    configure_flows(FlowRuntime(engine=lambda: engine, reports_dir=tmp_path / "reports"))
+    run = score_flow.score_suppliers(as_of=AS_OF)
+    assert isinstance(run, ScoreRun)
     assert [e["event"] for e in seen] == [score_flow.STANDING_CHANGED]
     assert seen[0]["payload"]["to"] == "approved"
     assert seen[0]["recorded"] == 1

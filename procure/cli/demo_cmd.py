@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         from procure.demo.cycle import DemoStep, fresh_demo_home, run_demo
         from procure.settings import get_settings
 
+        # The demo prints its own progress; Prefect's per-run INFO lines would bury it.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         root = get_settings().home
         home = fresh_demo_home(root)
         ui_url: str | None = None

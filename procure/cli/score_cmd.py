@@ -52,9 +52,11 @@ def register(app: typer.Typer) -> None:
         """Score every supplier: on time in full, confidence, lead times and standing."""
         from flows.score import score_suppliers
         from procure.clock import business_today
+        from procure.entrypoints import configure_from_settings
         from procure.runtime import engine_for
         from procure.settings import get_settings
         from purchasing.errors import InputRejected
+        from services.scoring import ScoreRun
 
         settings = get_settings()
         day = _day(as_of) or business_today()
@@ -65,7 +67,9 @@ def register(app: typer.Typer) -> None:
                 as_json=as_json,
             )
         engine = engine_for(settings)
-        run = score_suppliers(database_url=settings.resolved_database_url, as_of=day, since=first)
+        configure_from_settings(settings)
+        run = score_suppliers(as_of=day, since=first)
+        assert isinstance(run, ScoreRun)  # only a scheduled run can skip itself
         if xlsx is not None:
             from models.db import session_scope
             from services.scorecard_workbook import write_scorecard_workbook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from procure.demo.files import DemoFile, write_world
+from procure.demo.supplier_replies import (
+    slipping_supplier,
+    write_delivery_note,
+    write_late_confirmation,
+)
 from procure.demo.world import build_world
 from procure.settings import Settings, get_settings
+from services.scoring import ScoreRun
 
 
 @dataclass
@@ -68,31 +75,93 @@ def run_demo(
     on_step: Callable[[DemoStep], None] | None = None,
 ) -> DemoReport:
     """Build the world under ``home`` and run each step of the cycle through the flows."""
-    from procure.runtime import engine_for
-
     settings = use_embedded_store(home)
-    engine_for(settings)
+    # Importing the entry points wires every flow to this store (as a deployed run would be).
+    from procure import entrypoints
+
+    entrypoints.configure_from_settings(settings)
     world = build_world(today, seed=seed)
     files = write_world(world, home / "inbox")
     report = DemoReport(home, settings.resolved_database_url, files)
 
-    def record(step: DemoStep) -> None:
+    def record(name: str, outcome: str, **details: Any) -> None:
+        step = DemoStep(name, outcome, details)
         report.steps.append(step)
         if on_step:
             on_step(step)
 
     record(
-        DemoStep(
-            "build-world",
-            "ok",
-            {
-                "suppliers": len(world.suppliers),
-                "skus": len(world.skus),
-                "offers": len(world.offers),
-                "delivery_lines": len(world.deliveries),
-                "backorder_lines": len(world.backorders),
-                "files": len(files),
-            },
-        )
+        "build-world",
+        "ok",
+        suppliers=len(world.suppliers),
+        skus=len(world.skus),
+        offers=len(world.offers),
+        delivery_lines=len(world.deliveries),
+        backorder_lines=len(world.backorders),
+    )
+    for demo_file in files:
+        _ingest(record, demo_file.path, demo_file.kind, demo_file.supplier, today)
+
+    scored = entrypoints.score_suppliers(as_of=today)
+    assert isinstance(scored, ScoreRun)  # only a scheduled run can skip itself
+    standings = Counter(card.standing for card in scored.scorecards)
+    record("score-suppliers", "ok", suppliers=len(scored.scorecards), **dict(standings))
+
+    reordered = entrypoints.raise_backorder_pos(as_of=today)
+    record(
+        "raise-backorder-pos",
+        "ok" if reordered.status == "completed" else reordered.status,
+        pos=len(reordered.created),
+        lines=sum(len(po.lines) for po in reordered.created),
+        uncovered=len(reordered.uncovered),
+    )
+
+    pos = _purchase_orders()
+    slipping = slipping_supplier(pos)
+    note = write_delivery_note(pos, home / "inbox", today, skip=slipping)
+    if note:
+        _ingest(record, note, "deliveries", None, today)
+    if slipping:
+        confirmation = write_late_confirmation(pos, slipping, home / "inbox", today)
+        if confirmation:
+            _ingest(record, confirmation, "confirmations", None, today)
+
+    rerouted = entrypoints.reroute_slipped_orders(as_of=today)
+    record(
+        "reroute-slipped-orders",
+        "ok" if rerouted.status == "completed" else rerouted.status,
+        slipping_supplier=slipping,
+        rerouted=len(rerouted.rerouted),
+        escalated=len(rerouted.escalated),
+    )
+    etas = entrypoints.refresh_etas(as_of=today)
+    record(
+        "refresh-etas",
+        "ok",
+        open_lines=len(etas.etas),
+        dated=sum(eta.eta is not None for eta in etas.etas),
+        moved=len(etas.moved),
     )
     return report
+
+
+def _ingest(
+    record: Callable[..., None], path: Path, kind: str, supplier: str | None, today: date
+) -> None:
+    from procure.entrypoints import ingest_supplier_file
+
+    result = ingest_supplier_file(path=str(path), kind=kind, supplier=supplier, as_of=today)
+    outcome = "ok" if result.accepted else result.status
+    details: dict[str, Any] = {"file": path.name, "rows": result.rows}
+    if not result.accepted:
+        details["message"] = result.message
+    record(f"ingest-{kind}", outcome, **details)
+
+
+def _purchase_orders() -> list[dict[str, Any]]:
+    from models.db import session_scope
+    from procure.runtime import engine_for
+    from services.po_desk import list_pos
+
+    with session_scope(engine_for()) as session:
+        return list_pos(session)
