@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,8 +99,7 @@ def full_ingest(path: Path, work: Path) -> tuple[float, int]:
     return elapsed, result.rows
 
 
-def best_of(runs: int, measure: object) -> float:
-    assert callable(measure)
+def best_of(runs: int, measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(runs))
 
 
@@ -115,14 +115,12 @@ def marginal(rows: int, small: int, work: Path, runs: int) -> None:
     extra = rows - small
     parse_per_row = (parse_large - parse_small) / extra
     ingest_per_row = (ingest_large - ingest_small) / extra
+    sizes = f"{small:,} / {rows:,} rows"
+    print(f"calamine parse  {sizes}: {parse_small:.2f} s / {parse_large:.2f} s")
+    print(f"full ingest     {sizes}: {ingest_small:.2f} s / {ingest_large:.2f} s")
     print(
-        f"calamine parse   {small:>9,} rows {parse_small:7.2f} s   {rows:,} rows {parse_large:7.2f} s"
-    )
-    print(
-        f"full ingest      {small:>9,} rows {ingest_small:7.2f} s   {rows:,} rows {ingest_large:7.2f} s"
-    )
-    print(
-        f"marginal per row: calamine {parse_per_row * 1e6:.1f} µs, ingest {ingest_per_row * 1e6:.1f} µs"
+        f"marginal per row: calamine {parse_per_row * 1e6:.1f} µs, "
+        f"ingest {ingest_per_row * 1e6:.1f} µs"
     )
     print(f"ingest throughput {rows / ingest_large:,.0f} rows/s end to end")
     print(

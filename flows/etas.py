@@ -8,6 +8,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from flows.run_names import as_of_name
 from flows.slip_events import announce_slips
 from flows.wiring import flow_runtime
 from services.etas import EtaRefresh
@@ -38,7 +39,7 @@ def eta_move_rows(refresh: EtaRefresh) -> list[dict[str, Any]]:
     ]
 
 
-@flow(name="refresh-etas")
+@flow(name="refresh-etas", flow_run_name=as_of_name("customer ETAs"))
 def refresh_etas(as_of: date | None = None) -> EtaRefresh:
     """Refresh every customer ETA (after confirmations, receipts, stock, reorder and reroute)."""
     day = as_of or datetime.now(UTC).date()

@@ -9,6 +9,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.run_names import as_of_name
 from flows.wiring import flow_runtime
 from models.db import session_scope
 from services.fulfilment import FulfilmentResult, fulfil_waiting
@@ -26,7 +27,7 @@ def receive_and_fulfil(file_id: int | None, filename: str = "") -> dict[str, Any
     return result.as_dict()
 
 
-@flow(name="receive-and-fulfil", log_prints=False)
+@flow(name="receive-and-fulfil", log_prints=False, flow_run_name=as_of_name("shelf fulfilment"))
 def fulfil_from_shelf(as_of: date) -> dict[str, Any]:
     """Ship waiting back orders from stock already on the shelf (e.g. after a stock count)."""
     runtime = flow_runtime()

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.etas import refresh_customer_etas
+from flows.run_names import as_of_name
 from flows.wiring import flow_runtime
 from services.po_transport import FileDropTransport
 from services.reorder import ReorderResult, ReorderSettings, Sending, money_text, reorder
@@ -99,7 +100,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-@flow(name="raise-backorder-pos")
+@flow(name="raise-backorder-pos", flow_run_name=as_of_name("reorder"))
 def raise_backorder_pos(as_of: date | None = None, dry_run: bool = False) -> ReorderResult:
     """Raise POs for back-ordered SKUs' net shortages and report them (as of today by default)."""
     # Schedules pass no date; entry points that know the store's timezone pass it.

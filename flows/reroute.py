@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.etas import eta_move_rows, refresh_customer_etas
+from flows.run_names import as_of_name
 from flows.slip_events import announce_escalations, announce_slips
 from flows.wiring import flow_runtime
 from models.db import session_scope
@@ -129,7 +130,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-@flow(name="reroute-slipped-orders")
+@flow(name="reroute-slipped-orders", flow_run_name=as_of_name("reroute"))
 def reroute_slipped_orders(as_of: date | None = None) -> RerouteResult:
     """Reroute back orders off slipped PO lines, escalate what cannot move, refresh ETAs."""
     day = as_of or _today()
@@ -183,7 +184,7 @@ def record_due_slips(as_of: date) -> SlipCheck:
         return check_slips(session.connection(), as_of, state.blocked_suppliers())
 
 
-@flow(name="check-supplier-slips")
+@flow(name="check-supplier-slips", flow_run_name=as_of_name("slip check"))
 def check_supplier_slips(as_of: date | None = None) -> SlipCheck:
     """Record due slips and announce them; the slipped-event trigger runs the reroute."""
     day = as_of or _today()

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State
 from prefect.events import emit_event
 
+from flows.run_names import as_of_name
 from flows.scheduling import skipped, started_too_late
 from flows.wiring import flow_runtime
 from models.db import session_scope
@@ -147,7 +148,7 @@ def announce_standing_change(transition: StandingTransition) -> int:
     return emit_standing_changes([transition])
 
 
-@flow(name="score-suppliers", flow_run_name="scores as of {as_of}")
+@flow(name="score-suppliers", flow_run_name=as_of_name("scores"))
 def score_suppliers(
     as_of: date | None = None, since: date | None = None, since_days: int | None = None
 ) -> ScoreRun | State[Any]:

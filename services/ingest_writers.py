@@ -18,7 +18,6 @@ from sqlalchemy import Connection, CursorResult, Table, bindparam, select, tuple
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  # registers every table on SQLModel.metadata
-from models.statuses import OPEN_PO_LINE_STATUSES
 from models.types import utcnow
 from purchasing.errors import CellError
 from services.po_release import format_po_number
@@ -455,73 +454,6 @@ def _po_lines(conn: Connection, po_ids: list[int]) -> dict[tuple[int, str], _PoL
             # The first line of a PO carrying the SKU receives it.
             found.setdefault((po_id, code), _PoLineRef(po_id, line_id, qty, status, received))
     return found
-
-
-def _record_receipts(ctx: WriteContext, frame: pd.DataFrame, receipts: dict[int, int]) -> None:
-    """Receipts against our PO lines: quantities, dates, status changes with their audit event."""
-    line, event, order = table("po_line"), table("po_event"), table("purchase_order")
-    received = frame[frame[ROW].isin(set(receipts)) & frame["received_date"].notna()]
-    touched_pos: set[int] = set()
-    for row, qty, when in zip(
-        received[ROW], received["received_qty"], received["received_date"], strict=True
-    ):
-        po_line_id = receipts[int(row)]
-        current = ctx.conn.execute(
-            select(line.c.po_id, line.c.qty, line.c.status).where(line.c.id == po_line_id)
-        ).one()
-        new_status = current.status
-        if current.status in OPEN_PO_LINE_STATUSES and current.status not in (
-            "draft",
-            "pending_approval",
-        ):
-            new_status = "received" if int(qty) >= current.qty else "partially_received"
-        ctx.conn.execute(
-            line.update()
-            .where(line.c.id == po_line_id)
-            .values(
-                received_qty=int(qty),
-                received_date=when.date(),
-                status=new_status,
-                updated_at=utcnow(),
-            )
-        )
-        if new_status != current.status:
-            ctx.conn.execute(
-                event.insert().values(
-                    po_id=current.po_id,
-                    po_line_id=po_line_id,
-                    from_status=current.status,
-                    to_status=new_status,
-                    actor=ACTOR,
-                    reason=f"receipt of {int(qty)} in {ctx.filename} row {int(row)}",
-                    at=utcnow(),
-                )
-            )
-            touched_pos.add(current.po_id)
-        ctx.count("receipts", 1)
-    for po_id in sorted(touched_pos):
-        statuses = [
-            status
-            for (status,) in ctx.conn.execute(select(line.c.status).where(line.c.po_id == po_id))
-        ]
-        live = [status for status in statuses if status not in ("cancelled", "rerouted")]
-        target = "received" if live and all(s == "received" for s in live) else "partially_received"
-        current_status = ctx.conn.execute(
-            select(order.c.status).where(order.c.id == po_id)
-        ).scalar_one()
-        if current_status != target and current_status in OPEN_PO_LINE_STATUSES:
-            ctx.conn.execute(order.update().where(order.c.id == po_id).values(status=target))
-            ctx.conn.execute(
-                event.insert().values(
-                    po_id=po_id,
-                    po_line_id=None,
-                    from_status=current_status,
-                    to_status=target,
-                    actor=ACTOR,
-                    reason=f"receipts in {ctx.filename}",
-                    at=utcnow(),
-                )
-            )
 
 
 # Confirmations --------------------------------------------------------------------------
