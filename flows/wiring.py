@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from purchasing.errors import ConfigurationError
+from services.po_transport import FileDropTransport
+from services.reorder import Sending
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,12 @@ def flow_runtime() -> FlowRuntime:
     if _runtime is None:
         raise ConfigurationError("flows are not configured: call configure_flows() at start-up")
     return _runtime
+
+
+def po_sending(runtime: FlowRuntime) -> Sending:
+    """How flows send released POs: documents under PROCURE_HOME, dropped for each supplier."""
+    home = runtime.reports_dir.parent
+    return Sending(
+        runtime.documents_dir or home / "documents",
+        FileDropTransport(runtime.outbox_dir or home / "outbox"),
+    )

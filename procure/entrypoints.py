@@ -7,6 +7,7 @@ has configured the database and folders.
 
 from __future__ import annotations
 
+from flows.approval import approve_purchase_order
 from flows.drop_folder import poll_drop_folder
 from flows.etas import refresh_etas
 from flows.feeds import poll_supplier_feeds
@@ -21,6 +22,7 @@ from procure.runtime import engine_for, quiet_prefect
 from procure.settings import Settings, get_settings
 
 __all__ = [
+    "approve_purchase_order",
     "check_supplier_slips",
     "configure_from_settings",
     "ingest_supplier_file",
