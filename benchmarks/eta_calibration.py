@@ -7,8 +7,8 @@ has one, else the vendor's typical lead before the scheduled date), using only w
 could know then: the reliability book built from the history as of the first day of that
 month (:func:`purchasing.reliability.build_reliability`), so no outcome from the future
 leaks in. The announced ETA is the promise plus the learned lateness at a percentile
-(:func:`purchasing.etas.lateness_allowance`) plus handling; the customer gets the goods at
-delivery plus the same handling.
+(:func:`purchasing.reliability.lateness_allowance`) plus handling; the customer gets the goods
+at delivery plus the same handling.
 
 Printed per policy (promise only, p50, p80, p90 — procure's default): the share of lines
 delivered by the first announced ETA (target ≥ 90%) and the mean days early of those
@@ -32,8 +32,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from purchasing.etas import EtaRules, Percentile, lateness_allowance  # noqa: E402
-from purchasing.reliability import Reliability, build_reliability  # noqa: E402
+from purchasing.etas import EtaRules  # noqa: E402
+from purchasing.reliability import (  # noqa: E402
+    Percentile,
+    Reliability,
+    build_reliability,
+    lateness_allowance,
+)
 
 SCMS = Path("/work/shared/datasets/scms_delivery_history/SCMS_Delivery_History_Dataset.csv")
 TARGET = 0.90

@@ -10,20 +10,14 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.etas import refresh_customer_etas
 from flows.run_names import as_of_name
-from flows.wiring import flow_runtime
-from services.po_transport import FileDropTransport
-from services.reorder import ReorderResult, ReorderSettings, Sending, money_text, reorder
+from flows.wiring import flow_runtime, po_sending
+from services.reorder import ReorderResult, ReorderSettings, money_text, reorder
 
 
 @task(name="reorder-backorders")
 def reorder_backorders(as_of: date, dry_run: bool) -> ReorderResult:
     """Load, decide and write one reorder run (one transaction, under the run lock)."""
     runtime = flow_runtime()
-    home = runtime.reports_dir.parent
-    sending = Sending(
-        runtime.documents_dir or home / "documents",
-        FileDropTransport(runtime.outbox_dir or home / "outbox"),
-    )
     return reorder(
         runtime.engine(),
         as_of=as_of,
@@ -31,7 +25,7 @@ def reorder_backorders(as_of: date, dry_run: bool) -> ReorderResult:
             auto_release_limit=runtime.auto_release_limit, base_currency=runtime.base_currency
         ),
         dry_run=dry_run,
-        sending=sending,
+        sending=po_sending(runtime),
     )
 
 

@@ -16,11 +16,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.etas import eta_move_rows, refresh_customer_etas
 from flows.run_names import as_of_name
 from flows.slip_events import announce_escalations, announce_slips
-from flows.wiring import flow_runtime
+from flows.wiring import flow_runtime, po_sending
 from models.db import session_scope
 from services.etas import EtaRefresh
-from services.po_transport import FileDropTransport
-from services.reorder import Sending
 from services.reorder_state import load_state
 from services.reroute import RerouteResult, RerouteSettings, reroute
 from services.slips import SlipCheck, check_slips
@@ -35,7 +33,6 @@ def _today() -> date:
 def reroute_slipped_lines(as_of: date) -> RerouteResult:
     """Record due slips and reroute, keep or escalate every undecided one (one transaction)."""
     runtime = flow_runtime()
-    home = runtime.reports_dir.parent
     return reroute(
         runtime.engine(),
         as_of=as_of,
@@ -44,10 +41,7 @@ def reroute_slipped_lines(as_of: date) -> RerouteResult:
         ),
         # A triggered run waits for a running reorder rather than skip the slip it was for.
         wait=True,
-        sending=Sending(
-            runtime.documents_dir or home / "documents",
-            FileDropTransport(runtime.outbox_dir or home / "outbox"),
-        ),
+        sending=po_sending(runtime),
     )
 
 

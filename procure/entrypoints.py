@@ -7,6 +7,8 @@ has configured the database and folders.
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
+
 from flows.approval import approve_purchase_order
 from flows.drop_folder import poll_drop_folder
 from flows.etas import refresh_etas
@@ -36,14 +38,16 @@ __all__ = [
 ]
 
 
-def configure_from_settings(settings: Settings | None = None) -> Settings:
-    """Give every flow in this process the configured database, folders and addresses."""
+def configure_from_settings(
+    settings: Settings | None = None, engine: Engine | None = None
+) -> Settings:
+    """Give every flow in this process the configured database (or ``engine``) and folders."""
     settings = settings or get_settings()
     quiet_prefect()
     configure_flows(
         FlowRuntime(
             # The engine (and its migrations) is built on first use, not at import.
-            engine=lambda: engine_for(settings),
+            engine=(lambda: engine) if engine is not None else (lambda: engine_for(settings)),
             reports_dir=settings.reports_dir,
             base_currency=settings.base_currency,
             auto_release_limit=settings.auto_release_limit,

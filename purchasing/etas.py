@@ -9,17 +9,15 @@ no date, and the reason why.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from purchasing.errors import InputRejected
-from purchasing.reliability import Reliability
+from purchasing.fulfilment import WaitingLine
+from purchasing.reliability import Percentile, Reliability, lateness_allowance
 from purchasing.supplier_choice import ReliabilityLookup
-
-Percentile = Literal[50, 80, 90]
 
 
 @dataclass(frozen=True)
@@ -41,36 +39,11 @@ class EtaRules:
             )
 
 
-def lateness_allowance(reliability: Reliability, percentile: Percentile) -> int:
-    """Whole days of learned lateness at ``percentile``; early history never shortens a promise."""
-    days = {
-        50: reliability.lateness_p50_days,
-        80: reliability.lateness_p80_days,
-        90: reliability.lateness_p90_days,
-    }[percentile]
-    if days is None or math.isnan(days):
-        return 0
-    return max(0, math.ceil(days - 1e-9))
-
-
 def expected_arrival(
     promise: date, reliability: Reliability, percentile: Percentile, as_of: date
 ) -> date:
     """When goods promised for ``promise`` are expected: promise + lateness, never before as-of."""
     return max(promise + timedelta(days=lateness_allowance(reliability, percentile)), as_of)
-
-
-@dataclass(frozen=True)
-class WaitingOrder:
-    """An open back-order line of a customer."""
-
-    backorder_id: int
-    order_id: str
-    line_id: str
-    sku: str
-    qty: int
-    ordered_at: date
-    customer_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +88,7 @@ class CustomerEta:
 
 
 def customer_etas(
-    orders: Iterable[WaitingOrder],
+    orders: Iterable[WaitingLine],
     *,
     by_stock: Iterable[int],
     covered_by: Mapping[int, CoveringSupply],
@@ -158,7 +131,7 @@ def customer_etas(
 
 
 def _from_supply(
-    order: WaitingOrder,
+    order: WaitingLine,
     supply: CoveringSupply,
     reliability: ReliabilityLookup,
     as_of: date,

@@ -16,7 +16,7 @@ from purchasing.shortages import BackorderDemand, allocate_sku
 
 @dataclass(frozen=True)
 class WaitingLine:
-    """An open back-order line waiting for stock."""
+    """An open back-order line of a customer, waiting for goods."""
 
     backorder_id: int
     order_id: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 Basis = Literal["supplier-sku", "supplier", "none"]
 
 MIN_SKU_LINES = 20
+
+# The lateness percentiles learned per supplier: what supplier choice and ETAs plan on.
+Percentile = Literal[50, 80, 90]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,19 @@ class Reliability:
     def unknown(cls, supplier: str, sku: str | None = None) -> Reliability:
         """No history: no lateness assumed beyond the quote, no score."""
         return cls(supplier, sku, "none", 0, None, None, 0.0, 0.0, 0.0)
+
+
+def lateness_allowance(reliability: Reliability, percentile: Percentile) -> int:
+    """Whole days of learned lateness at ``percentile``; early history never shortens a promise."""
+    days = {
+        50: reliability.lateness_p50_days,
+        80: reliability.lateness_p80_days,
+        90: reliability.lateness_p90_days,
+    }[percentile]
+    # Early deliveries never shorten a date we plan on: early already counts as on time.
+    if days is None or math.isnan(days):
+        return 0
+    return max(0, math.ceil(days - 1e-9))
 
 
 class ReliabilityBook:

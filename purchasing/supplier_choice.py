@@ -7,20 +7,18 @@ within 5% of the cheapest eligible one.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from purchasing.errors import InputRejected
 from purchasing.quantities import PriceBreak, QuantityCaps, order_quantity, over_line_cap, price_at
-from purchasing.reliability import Reliability
+from purchasing.reliability import Percentile, Reliability, lateness_allowance
 
 ReliabilityLookup = Callable[[str, str], Reliability]
-Percentile = Literal[50, 80, 90]
 
 
 class ReliabilitySource(Protocol):
@@ -242,18 +240,6 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def _lateness(reliability: Reliability, percentile: Percentile) -> int:
-    days = {
-        50: reliability.lateness_p50_days,
-        80: reliability.lateness_p80_days,
-        90: reliability.lateness_p90_days,
-    }[percentile]
-    # Early deliveries never shorten a quote we plan on: early already counts as on time.
-    if days is None or math.isnan(days):
-        return 0
-    return max(0, math.ceil(days - 1e-9))
-
-
 def evaluate(
     sku: str, shortage_qty: int, rows: Sequence[OfferRow], context: ChoiceContext
 ) -> list[Candidate]:
@@ -295,7 +281,7 @@ def _candidate(
     row_at = {(row.min_qty, row.unit_price): row for row in family}
     price_break = price_at([PriceBreak(row.min_qty, row.unit_price) for row in family], qty)
     reliability = context.reliability(supplier, sku)
-    lateness = _lateness(reliability, context.policy.arrival_percentile)
+    lateness = lateness_allowance(reliability, context.policy.arrival_percentile)
     common: dict[str, Any] = {
         "qty": qty,
         "currency": base.currency,

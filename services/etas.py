@@ -29,10 +29,10 @@ from purchasing.etas import (
     CustomerEta,
     EtaMove,
     EtaRules,
-    WaitingOrder,
     customer_etas,
     eta_moves,
 )
+from purchasing.fulfilment import WaitingLine
 from purchasing.reliability import build_reliability
 from services.coverage_view import current_allocations
 from services.reorder_state import load_state
@@ -84,7 +84,7 @@ def compute_etas(
             )
     emails = _customer_emails(session, state.backorders)
     orders = [
-        WaitingOrder(
+        WaitingLine(
             b.id, b.order_id, b.line_id, state.skus[b.sku_id], b.qty, b.ordered_at, emails.get(b.id)
         )
         for b in state.backorders.values()

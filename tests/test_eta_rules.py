@@ -14,16 +14,15 @@ from purchasing.etas import (
     CoveringSupply,
     CustomerEta,
     EtaRules,
-    WaitingOrder,
     customer_etas,
     eta_moves,
     expected_arrival,
-    lateness_allowance,
 )
-from purchasing.reliability import Reliability
+from purchasing.fulfilment import WaitingLine
+from purchasing.reliability import Reliability, lateness_allowance
 
 AS_OF = date(2026, 12, 3)
-ORDER = WaitingOrder(1, "SO-1", "SO-1-1", "SKU-1", 2, AS_OF - timedelta(days=5), "a@example.com")
+ORDER = WaitingLine(1, "SO-1", "SO-1-1", "SKU-1", 2, AS_OF - timedelta(days=5), "a@example.com")
 LATE = Reliability("Acme", "SKU-1", "supplier", 50, 0.7, 0.7, 1.0, 4.0, 9.2)
 
 

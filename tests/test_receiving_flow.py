@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,14 +11,13 @@ from sqlalchemy import Engine
 from models.db import session_scope
 from services.reorder import ReorderSettings, reorder
 from tests import factories
+from tests.run_artifacts import artifacts_by_key, table_rows
 from tests.supplier_files import write_csv
 
 
 def test_receipts_leave_tables_of_lines_received_and_back_orders_fulfilled(
     engine: Engine, prefect_harness: None, tmp_path: Path
 ) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.ingest import ingest_supplier_file
     from flows.wiring import FlowRuntime, configure_flows
@@ -43,24 +41,12 @@ def test_receipts_leave_tables_of_lines_received_and_back_orders_fulfilled(
     assert state.is_completed()
     assert state.result().counts["backorders_fulfilled"] == 1
 
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            )
-        )
-    by_key = {artifact.key: artifact for artifact in artifacts}
+    by_key = artifacts_by_key(state.state_details.flow_run_id)
     assert {"receiving-summary", "receiving-lines", "receiving-fulfilled"} <= set(by_key)
 
-    def table(key: str) -> list[dict[str, object]]:
-        data = by_key[key].data
-        rows = json.loads(data) if isinstance(data, str) else data
-        assert isinstance(rows, list)
-        return rows
-
-    [line] = table("receiving-lines")
+    [line] = table_rows(by_key["receiving-lines"])
     assert (line["po_number"], line["received_qty"], line["days_late"]) == ("PO-000001", 5, 2)
-    [shipped] = table("receiving-fulfilled")
+    [shipped] = table_rows(by_key["receiving-fulfilled"])
     assert (shipped["order_id"], shipped["wait_days"]) == ("SO-1", 20)
     assert "back orders fulfilled | 1" in str(by_key["receiving-summary"].data)
 
@@ -68,8 +54,6 @@ def test_receipts_leave_tables_of_lines_received_and_back_orders_fulfilled(
 def test_the_shelf_flow_ships_waiting_lines_after_a_stock_count(
     engine: Engine, prefect_harness: None, tmp_path: Path
 ) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.receiving import fulfil_from_shelf
     from flows.wiring import FlowRuntime, configure_flows
@@ -82,10 +66,5 @@ def test_the_shelf_flow_ships_waiting_lines_after_a_stock_count(
     state = fulfil_from_shelf(as_of=date(2026, 12, 1), return_state=True)
     assert state.is_completed()
     assert [line["order_id"] for line in state.result()["fulfilled"]] == ["SO-2"]
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            )
-        )
-    assert {a.key for a in artifacts} == {"receiving-summary", "receiving-fulfilled"}
+    by_key = artifacts_by_key(state.state_details.flow_run_id)
+    assert set(by_key) == {"receiving-summary", "receiving-fulfilled"}

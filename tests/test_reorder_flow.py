@@ -3,7 +3,6 @@ a markdown summary."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,13 +11,12 @@ from sqlalchemy import Engine
 
 from models.db import session_scope
 from tests import factories
+from tests.run_artifacts import artifacts_by_key, table_rows
 
 
 def test_the_flow_leaves_tables_of_pos_and_uncovered_shortages_and_a_summary(
     engine: Engine, prefect_harness: None, tmp_path: Path
 ) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.reorder import raise_backorder_pos
     from flows.wiring import FlowRuntime, configure_flows
@@ -40,26 +38,14 @@ def test_the_flow_leaves_tables_of_pos_and_uncovered_shortages_and_a_summary(
     assert [po.status for po in result.created] == ["sent"]
     assert (tmp_path / "outbox" / "Contoso" / "PO-000001-v1.csv").exists()
 
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            )
-        )
-    by_key = {artifact.key: artifact for artifact in artifacts}
+    by_key = artifacts_by_key(state.state_details.flow_run_id)
     assert set(by_key) == {
         "backorder-pos-raised",
         "backorder-shortages-uncovered",
         "backorder-reorder-summary",
     }
 
-    def table(key: str) -> list[dict[str, object]]:
-        data = by_key[key].data
-        rows = json.loads(data) if isinstance(data, str) else data
-        assert isinstance(rows, list)
-        return rows
-
-    [raised] = table("backorder-pos-raised")
+    [raised] = table_rows(by_key["backorder-pos-raised"])
     assert (raised["supplier"], raised["sku"], raised["qty"], raised["value"]) == (
         "Contoso",
         "SKU-1",
@@ -68,7 +54,7 @@ def test_the_flow_leaves_tables_of_pos_and_uncovered_shortages_and_a_summary(
     )
     assert raised["status"] == "sent"
     assert raised["reason"]
-    [gap] = table("backorder-shortages-uncovered")
+    [gap] = table_rows(by_key["backorder-shortages-uncovered"])
     assert (gap["sku"], gap["qty"], gap["reason"]) == ("SKU-9", 1, "no-offer")
     summary = by_key["backorder-reorder-summary"].data
     assert isinstance(summary, str)

@@ -23,6 +23,7 @@ from services.po_release import AUTOMATION, POLICY_RELEASE
 from services.po_transport import FileDropTransport
 from services.reorder import ReorderResult, ReorderSettings, Sending, reorder
 from tests import factories
+from tests.coverage import open_coverage
 
 AS_OF = date(2026, 12, 1)
 SETTINGS = ReorderSettings(auto_release_limit=Decimal("5000"))
@@ -38,14 +39,14 @@ def count(engine: Engine, model: type) -> int:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def open_coverage(engine: Engine) -> list[tuple[int, int]]:
-    with Session(engine) as session:
-        rows = session.execute(
-            select(col(PoLineCoverage.backorder_line_id), col(PoLineCoverage.po_line_id)).where(
-                col(PoLineCoverage.released_at).is_(None)
-            )
-        ).all()
-        return sorted((row[0], row[1]) for row in rows)
+def cancel_order(engine: Engine, order_id: str) -> None:
+    """The customer cancels the back-order line of ``order_id``."""
+    with session_scope(engine) as session:
+        line = session.execute(
+            select(BackorderLine).where(col(BackorderLine.order_id) == order_id)
+        ).scalar_one()
+        line.status = "cancelled"
+        session.add(line)
 
 
 @pytest.fixture
@@ -195,12 +196,7 @@ def test_sending_writes_formula_safe_documents_and_drops_them(
 
 def test_cancelled_backorder_shrinks_an_unsent_po_line(world: Engine) -> None:
     run(world, limit="100")
-    with session_scope(world) as session:
-        line = session.execute(
-            select(BackorderLine).where(col(BackorderLine.order_id) == "SO-3")
-        ).scalar_one()
-        line.status = "cancelled"
-        session.add(line)
+    cancel_order(world, "SO-3")
     result = run(world, limit="100")
     [change] = result.changed
     assert change.action == "shrink"
@@ -211,12 +207,7 @@ def test_cancelled_backorder_shrinks_an_unsent_po_line(world: Engine) -> None:
 
 def test_cancelled_backorder_on_a_sent_line_is_flagged_for_the_buyer(world: Engine) -> None:
     run(world, limit="5000")
-    with session_scope(world) as session:
-        line = session.execute(
-            select(BackorderLine).where(col(BackorderLine.order_id) == "SO-3")
-        ).scalar_one()
-        line.status = "cancelled"
-        session.add(line)
+    cancel_order(world, "SO-3")
     result = run(world)
     [flag] = result.flagged
     assert "sent" in flag.reason

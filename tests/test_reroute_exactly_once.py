@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import threading
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,16 +13,10 @@ from sqlmodel import Session, col
 
 from models import PoLine, PurchaseOrder, Sku, Slip, Supplier
 from services.reroute import RerouteResult, RerouteSettings, reroute
+from tests.coverage import assert_every_open_line_covered_once, po_shape
+from tests.exactly_once import AS_OF, SETTINGS, build_world, killed_mid_run, started_at_once
 from tests.reroute_world import LIMIT
-from tests.test_reorder_exactly_once import (
-    AS_OF,
-    SETTINGS,
-    assert_every_open_line_covered_once,
-    build_world,
-    po_shape,
-)
 
-ROOT = Path(__file__).resolve().parent.parent
 SLIP_DAY = AS_OF + timedelta(days=2)
 REROUTE = RerouteSettings(auto_release_limit=LIMIT)
 
@@ -79,24 +68,11 @@ def assert_each_slipped_line_moved_once(engine: Engine) -> None:
 
 
 def reroute_at_once(engine: Engine, runs: int, *, wait: bool) -> list[RerouteResult]:
-    barrier = threading.Barrier(runs)
-    results: list[RerouteResult] = []
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            barrier.wait()
-            results.append(reroute(engine, as_of=SLIP_DAY, settings=REROUTE, wait=wait))
-        except BaseException as error:  # collected and re-raised in the test thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=one) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert errors == []
-    return results
+    return started_at_once(
+        runs,
+        lambda: reroute(engine, as_of=SLIP_DAY, settings=REROUTE, wait=wait),
+        timeout=180,
+    )
 
 
 @pytest.mark.slow
@@ -144,27 +120,12 @@ def test_a_reroute_killed_at_any_moment_leaves_no_duplicate_and_loses_no_slip(
 
     assert date(2026, 12, 3) == SLIP_DAY  # the child's as-of date
     rng = random.Random(20261203)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     outcomes = []
     for trial in range(8):
         build_world(engine, skus=30, lines_per_sku=1, start=trial)
         reorder(engine, as_of=AS_OF, settings=SETTINGS)
         assert slip_every_open_line(engine, tmp_path, f"trial-{trial}") > 0
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, database_url],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
-        threading.Event().wait(rng.uniform(0.0, 1.2))
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-        outcomes.append("done" if child.stdout.read().strip() == "done" else "killed")
-        child.stdout.close()
+        outcomes.append(killed_mid_run(CHILD, database_url, rng, within=1.2))
     assert "killed" in outcomes  # the kills really landed mid-run
     reroute(engine, as_of=SLIP_DAY, settings=REROUTE, wait=True)
     assert_every_open_line_covered_once(engine)

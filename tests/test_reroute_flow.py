@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from models import PoLine
 from services.etas import refresh_etas
 from services.reroute import RerouteResult
 from tests.reroute_world import LIMIT, build_store, confirm, order
+from tests.run_artifacts import artifacts_by_key, table_rows
 
 TRIGGER_WAIT_SECONDS = 90
 
@@ -92,8 +92,6 @@ def test_a_slipped_event_runs_the_reroute_deployment(
 def test_the_reroute_flow_leaves_slips_reroutes_escalations_and_moved_etas(
     engine: Engine, prefect_harness: None, tmp_path: Path
 ) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.reroute import reroute_slipped_orders
 
@@ -101,13 +99,7 @@ def test_the_reroute_flow_leaves_slips_reroutes_escalations_and_moved_etas(
     _slipped_store(engine, tmp_path)
     state = reroute_slipped_orders(return_state=True)
     assert state.is_completed()
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            )
-        )
-    by_key = {artifact.key: artifact for artifact in artifacts}
+    by_key = artifacts_by_key(state.state_details.flow_run_id)
     assert set(by_key) == {
         "reroute-slips-found",
         "reroute-lines-moved",
@@ -116,21 +108,15 @@ def test_the_reroute_flow_leaves_slips_reroutes_escalations_and_moved_etas(
         "reroute-summary",
     }
 
-    def table(key: str) -> list[dict[str, object]]:
-        data = by_key[key].data
-        rows = json.loads(data) if isinstance(data, str) else data
-        assert isinstance(rows, list)
-        return rows
-
-    [slip] = table("reroute-slips-found")
+    [slip] = table_rows(by_key["reroute-slips-found"])
     assert (slip["supplier"], slip["signal"]) == ("Acme", "re-promised")
-    [moved] = table("reroute-lines-moved")
+    [moved] = table_rows(by_key["reroute-lines-moved"])
     assert (moved["from_supplier"], moved["to_supplier"], moved["reason_code"]) == (
         "Acme",
         "Beta",
         "alternate-earlier",
     )
-    [eta] = table("customer-etas-moved")
+    [eta] = table_rows(by_key["customer-etas-moved"])
     assert eta["covered_by"] == str(moved["to"]).split()[0]
 
 

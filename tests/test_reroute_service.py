@@ -26,6 +26,7 @@ from services.etas import refresh_etas
 from services.po_desk import show_po
 from services.reroute import RerouteResult, RerouteSettings, reroute
 from tests import factories
+from tests.coverage import open_coverage
 from tests.reroute_world import LIMIT, SKUS, build_store, confirm, order, stock_report
 
 ORDERED = date(2026, 12, 1)
@@ -52,16 +53,6 @@ def lines(engine: Engine) -> list[tuple[str, int, str, str, int]]:
             .order_by(col(PoLine.id))
         ).all()
     return [(r[0], r[1], str(r[2]), r[3], r[4]) for r in rows]
-
-
-def open_coverage(engine: Engine) -> list[tuple[int, int]]:
-    with Session(engine) as session:
-        rows = session.execute(
-            select(col(PoLineCoverage.backorder_line_id), col(PoLineCoverage.po_line_id)).where(
-                col(PoLineCoverage.released_at).is_(None)
-            )
-        ).all()
-    return sorted((row[0], row[1]) for row in rows)
 
 
 @pytest.fixture

@@ -17,8 +17,25 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # One module per command group keeps each command's imports lazy and its code small.
-    from procure.cli import db_cmd, demo_cmd, ingest_cmd, po_cmd, reorder_cmd, score_cmd, web_cmd
+    from procure.cli import (
+        db_cmd,
+        demo_cmd,
+        fx_cmd,
+        ingest_cmd,
+        outbox_cmd,
+        po_changes_cmd,
+        po_cmd,
+        reorder_cmd,
+        reroute_cmd,
+        score_cmd,
+        serve_cmd,
+        simulate_cmd,
+        sku_rule_cmd,
+        supplier_contact_cmd,
+        web_cmd,
+    )
 
+    # Registration order is the order ``procure --help`` lists the commands in.
     db_cmd.register(app)
     demo_cmd.register(app)
     ingest_cmd.register(app)
@@ -26,21 +43,13 @@ def _register_commands() -> None:
     reorder_cmd.register(app)
     po_cmd.register(app)
     web_cmd.register(app)
-    from procure.cli import fx_cmd, outbox_cmd, po_changes_cmd, sku_rule_cmd, supplier_contact_cmd
-
     po_changes_cmd.register(app)  # adds cancel/resend to the po group registered above
     outbox_cmd.register(app)
     supplier_contact_cmd.register(app)
     fx_cmd.register(app)
     sku_rule_cmd.register(app)
-    from procure.cli import serve_cmd  # serve + automations setup
-
-    serve_cmd.register(app)
-    from procure.cli import reroute_cmd
-
+    serve_cmd.register(app)  # serve + automations setup
     reroute_cmd.register(app)  # reroute and etas
-    from procure.cli import simulate_cmd
-
     simulate_cmd.register(app)  # the decision simulator
 
 

@@ -68,20 +68,12 @@ def run_ingest(
     path: Path, kind: str | None, *, supplier: str | None, profile: Path | None, bar: bool
 ) -> IngestResult:
     """Run the ingest flow in this process against the configured database."""
-    from flows.ingest import ingest_supplier_file
-    from flows.wiring import FlowRuntime, configure_flows
+    from procure.entrypoints import configure_from_settings, ingest_supplier_file
     from procure.runtime import engine_for
     from procure.settings import get_settings
 
     settings = get_settings()
-    engine = engine_for(settings)
-    configure_flows(
-        FlowRuntime(
-            engine=lambda: engine,
-            reports_dir=settings.reports_dir,
-            base_currency=settings.base_currency,
-        )
-    )
+    configure_from_settings(settings, engine=engine_for(settings))
     with _progress_bar(path, enabled=bar):
         return ingest_supplier_file(
             path=str(path.resolve()),

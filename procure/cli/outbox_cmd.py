@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from procure.settings import Settings
     from services.outbox_transports import MessageTransport
     from services.po_transport import PoTransport
+    from services.reorder import Sending
 
 
 def transports(settings: Settings) -> tuple[MessageTransport, PoTransport]:
@@ -70,6 +71,8 @@ def register(app: typer.Typer) -> None:
             )
 
 
-def po_transport_for(settings: Settings) -> PoTransport:
-    """How PO documents go out under the configured transport (file drop unless SMTP)."""
-    return transports(settings)[1]
+def po_sending(settings: Settings) -> Sending:
+    """Where released PO documents are written, and how they go out (file drop unless SMTP)."""
+    from services.reorder import Sending
+
+    return Sending(settings.documents_dir, transports(settings)[1])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
+from procure.cli.options import AsOfOpt, JsonOpt, business_day
 from procure.cli.output import console, fail, print_json
-
-DATE_FORMATS = ["%Y-%m-%d"]
 
 
 def register(app: typer.Typer) -> None:
@@ -17,20 +15,15 @@ def register(app: typer.Typer) -> None:
     def approve_command(
         po_number: Annotated[str, typer.Argument(metavar="PO_NUMBER", help="e.g. PO-000123")],
         by: Annotated[str, typer.Option("--by", help="The person approving (not the creator).")],
-        as_of: Annotated[
-            datetime | None,
-            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        as_of: AsOfOpt = None,
+        as_json: JsonOpt = False,
     ) -> None:
         """Approve a PO waiting over the auto-release limit; it is sent at once."""
-        from procure.cli.outbox_cmd import po_transport_for
-        from procure.clock import business_today
+        from procure.cli.outbox_cmd import po_sending
         from procure.runtime import engine_for
         from procure.settings import get_settings
         from purchasing.errors import ProcureError
         from services.po_desk import approve_po
-        from services.reorder import Sending
 
         settings = get_settings()
         try:
@@ -38,8 +31,8 @@ def register(app: typer.Typer) -> None:
                 engine_for(settings),
                 po_number,
                 by=by,
-                as_of=as_of.date() if as_of is not None else business_today(),
-                sending=Sending(settings.documents_dir, po_transport_for(settings)),
+                as_of=business_day(as_of),
+                sending=po_sending(settings),
             )
         except ProcureError as error:
             fail(error, as_json=as_json)
@@ -60,7 +53,7 @@ def register(app: typer.Typer) -> None:
         supplier: Annotated[
             str | None, typer.Option("--supplier", help="Only this supplier.")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """List POs (all statuses unless --status is given), with their lines."""
         from models.db import session_scope
@@ -82,7 +75,7 @@ def register(app: typer.Typer) -> None:
     @po.command("show")
     def show_command(
         po_number: Annotated[str, typer.Argument(metavar="PO_NUMBER")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """One PO: lines, why each supplier was chosen (ranked candidates), and its audit trail."""
         from models.db import session_scope

@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from procure.cli.options import AsOfOpt, JsonOpt, WaitOpt, business_day
 from procure.cli.output import console, err_console, fail, print_json
 
 if TYPE_CHECKING:
     from services.reorder import ReorderResult
 
-DATE_FORMATS = ["%Y-%m-%d"]
-
 
 def register(app: typer.Typer) -> None:
     @app.command("reorder")
     def reorder_command(
-        as_of: Annotated[
-            datetime | None,
-            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
-        ] = None,
+        as_of: AsOfOpt = None,
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Decide and report, write nothing.")
         ] = False,
-        wait: Annotated[
-            bool,
-            typer.Option("--wait", help="Wait for a concurrent run instead of skipping."),
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        wait: WaitOpt = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """Cover every open back-order line: stock first, then POs at the best reliable supplier."""
-        from procure.cli.outbox_cmd import po_transport_for
-        from procure.clock import business_today
+        from procure.cli.outbox_cmd import po_sending
         from procure.runtime import engine_for
         from procure.settings import get_settings
         from purchasing.errors import ProcureError
-        from services.reorder import ReorderSettings, Sending, reorder
+        from services.reorder import ReorderSettings, reorder
 
         settings = get_settings()
-        day = as_of.date() if as_of is not None else business_today()
+        day = business_day(as_of)
         try:
             engine = engine_for(settings)
             result = reorder(
@@ -52,7 +43,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 dry_run=dry_run,
                 wait=wait,
-                sending=Sending(settings.documents_dir, po_transport_for(settings)),
+                sending=po_sending(settings),
             )
         except ProcureError as error:
             fail(error, as_json=as_json)

@@ -2,45 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from procure.cli.options import AsOfOpt, JsonOpt, WaitOpt, business_day
 from procure.cli.output import console, err_console, fail, print_json
 
 if TYPE_CHECKING:
     from services.reroute import RerouteResult
 
-DATE_FORMATS = ["%Y-%m-%d"]
-
 
 def register(app: typer.Typer) -> None:
     @app.command("reroute")
     def reroute_command(
-        as_of: Annotated[
-            datetime | None,
-            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
-        ] = None,
-        wait: Annotated[
-            bool,
-            typer.Option("--wait", help="Wait for a concurrent run instead of skipping."),
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        as_of: AsOfOpt = None, wait: WaitOpt = False, as_json: JsonOpt = False
     ) -> None:
         """Reroute back orders waiting on slipped PO lines to the best alternate, or escalate."""
-        from procure.cli.outbox_cmd import po_transport_for
-        from procure.clock import business_today
+        from procure.cli.outbox_cmd import po_sending
         from procure.runtime import engine_for
         from procure.settings import get_settings
         from purchasing.errors import ProcureError
         from services.etas import refresh_etas
-        from services.reorder import Sending
         from services.reroute import RerouteSettings, reroute
 
         settings = get_settings()
-        day = as_of.date() if as_of is not None else business_today()
+        day = business_day(as_of)
         try:
             engine = engine_for(settings)
             result = reroute(
@@ -51,7 +39,7 @@ def register(app: typer.Typer) -> None:
                     base_currency=settings.base_currency,
                 ),
                 wait=wait,
-                sending=Sending(settings.documents_dir, po_transport_for(settings)),
+                sending=po_sending(settings),
             )
             moved = 0
             if result.status == "completed":
@@ -67,25 +55,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("etas")
     def etas_command(
-        as_of: Annotated[
-            datetime | None,
-            typer.Option("--as-of", formats=DATE_FORMATS, help="Business date (default today)."),
-        ] = None,
+        as_of: AsOfOpt = None,
         export: Annotated[
             Path | None,
             typer.Option("--export", help="Also write the storefront feed (.csv or .json)."),
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """The ETA of every open back-order line; dates announced are recorded."""
-        from procure.clock import business_today
         from procure.runtime import engine_for
         from procure.settings import get_settings
         from purchasing.errors import InputRejected, ProcureError
         from services.etas import export_etas, refresh_etas
 
         settings = get_settings()
-        day = as_of.date() if as_of is not None else business_today()
+        day = business_day(as_of)
         try:
             if export is not None and export.suffix.lower() not in (".csv", ".json"):
                 raise InputRejected(f"--export must end in .csv or .json, not {export.name}")

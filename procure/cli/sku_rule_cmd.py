@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from procure.cli.groups import command_group
+from procure.cli.options import DATE_FORMATS, JsonOpt
 from procure.cli.output import console, fail, print_json
-
-DATE_FORMATS = ["%Y-%m-%d"]
 
 SkuArg = Annotated[str, typer.Argument(metavar="SKU")]
 SupplierArg = Annotated[str, typer.Argument(metavar="SUPPLIER")]
@@ -25,7 +24,6 @@ AsOfOpt = Annotated[
     datetime | None,
     typer.Option("--as-of", formats=DATE_FORMATS, help="First day in force (default today)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def register(app: typer.Typer) -> None:

@@ -35,15 +35,9 @@ def prefect_ui_url(settings: Settings) -> str | None:
 
 def flow_ingestor(settings: Settings, engine: Engine) -> Ingestor:
     """The ingest as a Prefect flow run, wired to this process's database and folders."""
-    from flows.wiring import FlowRuntime, configure_flows
+    from procure.entrypoints import configure_from_settings
 
-    configure_flows(
-        FlowRuntime(
-            engine=lambda: engine,
-            reports_dir=settings.reports_dir,
-            base_currency=settings.base_currency,
-        )
-    )
+    configure_from_settings(settings, engine=engine)
     return ingest_through_flow
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import numpy as np
 
-from purchasing.etas import CoveringSupply, EtaRules, WaitingOrder, customer_etas
+from purchasing.etas import CoveringSupply, EtaRules, customer_etas
 from purchasing.fulfilment import WaitingLine, plan_fulfilment
 from purchasing.receiving import LineOnOrder, apply_receipt
 from purchasing.reliability import Reliability, reliability_book
@@ -45,9 +44,8 @@ from purchasing.slips import (
     repromise_slips,
 )
 from purchasing.standings import Standing, computed_standing
-from purchasing.supplier_choice import ChoiceContext, SupplierDecision
+from purchasing.supplier_choice import ChoiceContext, ReliabilityLookup, SupplierDecision
 
-ReliabilityLookup = Callable[[str, str], Reliability]
 OPEN = ("sent", "confirmed")
 # What a supplier reports once a stock-out is over: plenty.
 _RESTOCKED_QTY = 10_000
@@ -434,18 +432,8 @@ class SimulatedStore:
         for backorder_id, po_line_id in self.covered_by.items():
             if backorder_id in self.first_eta_day:
                 continue
-            waiting = self._waiting_line(backorder_id)
             line = self.lines[po_line_id]
-            orders.append(
-                WaitingOrder(
-                    backorder_id,
-                    waiting.order_id,
-                    waiting.line_id,
-                    waiting.sku,
-                    waiting.qty,
-                    waiting.ordered_at,
-                )
-            )
+            orders.append(self._waiting_line(backorder_id))
             covering[backorder_id] = CoveringSupply(
                 po_line_id,
                 line.po_number,
