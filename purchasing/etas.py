@@ -3,13 +3,16 @@
 A line covered by stock on hand ships after handling. A line covered by a PO line waits
 for that line's expected arrival: the supplier's current promise (or, unconfirmed, its
 quoted date) plus the supplier's learned lateness at a high percentile — p90 by default,
-so that at least nine announced dates in ten hold — plus handling. Nothing covering it:
-no date, and the reason why.
+so that at least nine announced dates in ten hold — plus handling. Because arriving stock
+goes to the oldest waiting line first, a line also waits for its place in the SKU's queue:
+it gets the units arriving after every older waiting line's, across all open PO lines of
+the SKU in expected-arrival order. Nothing covering it: no date, and the reason why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -61,6 +64,74 @@ class CoveringSupply:
 
 
 @dataclass(frozen=True)
+class IncomingSupply:
+    """An open PO line's units still to come, for the queue of its SKU."""
+
+    po_line_id: int
+    supplier: str
+    sku: str
+    promise: date | None  # current promise, else the quoted date
+    outstanding_qty: int
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """When a waiting line's turn comes among the SKU's arrivals, and how many units are ahead."""
+
+    arrival: date
+    units_ahead: int
+
+
+def queue_places(
+    waiting: Iterable[WaitingLine],
+    incoming: Iterable[IncomingSupply],
+    reliability: ReliabilityLookup,
+    percentile: Percentile,
+    as_of: date,
+) -> dict[int, QueuePlace]:
+    """Each waiting line's turn: the expected date by which the SKU's arrivals reach its units.
+
+    Arrivals go to the oldest waiting line first, so a line is served by the units that
+    arrive after every older line's, whichever PO line it is covered by. A line beyond what
+    is on order gets no place (its own covering line is all there is to go by).
+    """
+    arrivals: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    for supply in incoming:
+        if supply.promise is None or supply.outstanding_qty <= 0:
+            continue
+        figures = reliability(supply.supplier, supply.sku)
+        expected = expected_arrival(supply.promise, figures, percentile, as_of)
+        arrivals[supply.sku].append((expected, supply.outstanding_qty))
+    queues: dict[str, list[WaitingLine]] = defaultdict(list)
+    for line in waiting:
+        queues[line.sku].append(line)
+    places: dict[int, QueuePlace] = {}
+    for sku, lines in queues.items():
+        schedule = sorted(arrivals.get(sku, ()))
+        places.update(_places_in_queue(lines, schedule))
+    return places
+
+
+def _places_in_queue(
+    lines: Sequence[WaitingLine], schedule: Sequence[tuple[date, int]]
+) -> dict[int, QueuePlace]:
+    places: dict[int, QueuePlace] = {}
+    ahead = 0
+    arrived = 0
+    step = 0
+    for line in sorted(lines, key=lambda w: (w.ordered_at, w.line_id, w.backorder_id)):
+        needed = ahead + line.qty
+        while step < len(schedule) and arrived < needed:
+            arrived += schedule[step][1]
+            step += 1
+        if arrived < needed:
+            break  # this line and every younger one wait beyond what is on order
+        places[line.backorder_id] = QueuePlace(schedule[step - 1][0], ahead)
+        ahead = needed
+    return places
+
+
+@dataclass(frozen=True)
 class CustomerEta:
     """The date a back-order line can be promised, what covers it, and why."""
 
@@ -96,9 +167,12 @@ def customer_etas(
     as_of: date,
     rules: EtaRules | None = None,
     uncovered_reasons: Mapping[int, tuple[str, str]] | None = None,
+    queue: Mapping[int, QueuePlace] | None = None,
 ) -> list[CustomerEta]:
-    """An ETA for every waiting line: stock first, then its covering PO line, else none."""
+    """An ETA for every waiting line: stock first, then its covering PO line (no earlier than
+    its turn in the SKU's queue, see :func:`queue_places`), else none."""
     rules = rules or EtaRules()
+    places = queue or {}
     in_stock = set(by_stock)
     handling = timedelta(days=rules.handling_days)
     explained = uncovered_reasons or {}
@@ -126,7 +200,9 @@ def customer_etas(
             )
             etas.append(CustomerEta(*common, None, None, code, text, None, order.customer_email))
             continue
-        etas.append(_from_supply(order, supply, reliability, as_of, rules))
+        etas.append(
+            _from_supply(order, supply, reliability, as_of, rules, places.get(order.backorder_id))
+        )
     return etas
 
 
@@ -136,6 +212,7 @@ def _from_supply(
     reliability: ReliabilityLookup,
     as_of: date,
     rules: EtaRules,
+    place: QueuePlace | None = None,
 ) -> CustomerEta:
     common = (order.backorder_id, order.order_id, order.line_id, order.sku)
     where = f"{supply.po_number} line {supply.line_no} ({supply.supplier})"
@@ -170,12 +247,22 @@ def _from_supply(
         if figures.lines
         else "no delivery history"
     )
+    code = "po-promise" if supply.confirmed else "po-quote"
+    queued = ""
+    if place is not None and place.arrival > arrival:
+        # Older lines take the units arriving before this one's turn (oldest first).
+        arrival = place.arrival
+        code = "po-queue"
+        queued = (
+            f"; {place.units_ahead} units go to older waiting lines first, "
+            f"its turn is expected {place.arrival.isoformat()}"
+        )
     return CustomerEta(
         *common,
         arrival + timedelta(days=rules.handling_days),
         supply.po_number,
-        "po-promise" if supply.confirmed else "po-quote",
-        f"{where} {basis} {supply.promise.isoformat()}; {history}; "
+        code,
+        f"{where} {basis} {supply.promise.isoformat()}; {history}{queued}; "
         f"+{rules.handling_days} handling days",
         supply.po_line_id,
         order.customer_email,

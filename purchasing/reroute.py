@@ -8,9 +8,10 @@ new expected date; no eligible alternate means an escalation to a buyer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from purchasing.errors import InputRejected
@@ -34,10 +35,17 @@ class RerouteRules:
     """How much earlier an alternate must arrive for a move to be worth it."""
 
     min_gain_days: int = 7
+    # A line already N days late is expected at least this share of N days later still:
+    # lateness is heavy-tailed, so the longer a line is late, the longer it stays late.
+    overdue_remaining_share: float = 1.0
 
     def __post_init__(self) -> None:
         if self.min_gain_days < 0:
             raise InputRejected(f"reroute gain must not be negative: {self.min_gain_days}")
+        if not 0 <= self.overdue_remaining_share <= 10:
+            raise InputRejected(
+                f"overdue remaining share must be between 0 and 10: {self.overdue_remaining_share}"
+            )
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,17 @@ class RerouteDecision:
         }
 
 
-def slipped_expected_date(line: SlippedLine, context: ChoiceContext, as_of: date) -> date | None:
+def slipped_expected_date(
+    line: SlippedLine, context: ChoiceContext, as_of: date, rules: RerouteRules | None = None
+) -> date | None:
     """The slipped line's expected arrival on the same footing as the alternates' (policy pct).
 
+    A line already past its date is expected no earlier than as-of plus the lateness still to
+    come, at least ``overdue_remaining_share`` of the days it is already late.
     ``None`` when the evidence leaves no date to rely on: no stock and no restock date, or
     a blocked supplier, whose dates are not relied on at all.
     """
+    rules = rules or RerouteRules()
     if "blocked" in line.signals:
         return None
     if "no-stock" in line.signals and line.new_promise is None:
@@ -119,7 +132,12 @@ def slipped_expected_date(line: SlippedLine, context: ChoiceContext, as_of: date
     if promise is None:
         return None
     figures = context.reliability(line.supplier, line.sku)
-    return expected_arrival(promise, figures, context.policy.arrival_percentile, as_of)
+    expected = expected_arrival(promise, figures, context.policy.arrival_percentile, as_of)
+    late = (as_of - promise).days
+    if late <= 0:
+        return expected
+    still_to_come = timedelta(days=math.ceil(late * rules.overdue_remaining_share - 1e-9))
+    return max(expected, as_of + still_to_come)
 
 
 def decide_reroute(
@@ -130,7 +148,7 @@ def decide_reroute(
 ) -> RerouteDecision:
     """Reroute the waiting back orders when an alternate is meaningfully earlier; say why."""
     rules = rules or RerouteRules()
-    slipped = slipped_expected_date(line, context, context.as_of)
+    slipped = slipped_expected_date(line, context, context.as_of, rules)
     if not line.waiting:
         return RerouteDecision(
             line,

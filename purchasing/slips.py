@@ -32,10 +32,17 @@ class SlipRules:
 
     overdue_grace_days: int = 2
     repromise_tolerance_days: int = 7
+    # An overdue line is looked at again every this many days it stays late: each look is
+    # new evidence (a later line), so a line kept yesterday can be rerouted today.
+    overdue_recheck_days: int = 3
 
     def __post_init__(self) -> None:
         if self.overdue_grace_days < 0:
             raise InputRejected(f"overdue grace must not be negative: {self.overdue_grace_days}")
+        if self.overdue_recheck_days < 1:
+            raise InputRejected(
+                f"overdue re-check interval must be at least 1 day: {self.overdue_recheck_days}"
+            )
         if self.repromise_tolerance_days < 0:
             raise InputRejected(
                 f"re-promise tolerance must not be negative: {self.repromise_tolerance_days}"
@@ -144,13 +151,18 @@ def overdue_slips(
             continue
         late = (as_of - due).days
         basis = "promise" if line.promised_date is not None else "quoted date"
+        # The first look is at the end of the grace; then one per re-check interval.
+        first_look = rules.overdue_grace_days + 1
+        looked_at = first_look + (late - first_look) // rules.overdue_recheck_days * (
+            rules.overdue_recheck_days
+        )
         found.append(
             SlipSignal(
                 line.po_line_id,
                 line.supplier,
                 line.sku,
                 "overdue",
-                f"overdue:{due.isoformat()}",
+                f"overdue:{due.isoformat()}:{looked_at}d",
                 None,
                 f"{line.where} is {late} days past its {basis} of {due.isoformat()} with "
                 f"{line.outstanding} of {line.qty} still to come",
@@ -159,6 +171,7 @@ def overdue_slips(
                     "basis": basis,
                     "days_late": late,
                     "grace_days": rules.overdue_grace_days,
+                    "recheck_days": rules.overdue_recheck_days,
                     "outstanding_qty": line.outstanding,
                     "as_of": as_of,
                 },

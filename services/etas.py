@@ -29,8 +29,10 @@ from purchasing.etas import (
     CustomerEta,
     EtaMove,
     EtaRules,
+    IncomingSupply,
     customer_etas,
     eta_moves,
+    queue_places,
 )
 from purchasing.fulfilment import WaitingLine
 from purchasing.reliability import build_reliability
@@ -91,6 +93,18 @@ def compute_etas(
         if b.status == "open" and b.ordered_at <= as_of
     ]
     book = build_reliability(state.deliveries, as_of)
+    rules = rules or EtaRules()
+    incoming = [
+        IncomingSupply(line.po_line_id, line.supplier, line.sku, line.due, line.outstanding)
+        for line in lines.values()
+    ]
+    queue = queue_places(
+        [order for order in orders if order.backorder_id not in by_stock],
+        incoming,
+        book.lookup,
+        rules.percentile,
+        as_of,
+    )
     return customer_etas(
         orders,
         by_stock=by_stock,
@@ -98,6 +112,7 @@ def compute_etas(
         reliability=book.lookup,
         as_of=as_of,
         rules=rules,
+        queue=queue,
     )
 
 

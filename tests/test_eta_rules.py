@@ -14,9 +14,12 @@ from purchasing.etas import (
     CoveringSupply,
     CustomerEta,
     EtaRules,
+    IncomingSupply,
+    QueuePlace,
     customer_etas,
     eta_moves,
     expected_arrival,
+    queue_places,
 )
 from purchasing.fulfilment import WaitingLine
 from purchasing.reliability import Reliability, lateness_allowance
@@ -95,6 +98,61 @@ def test_an_eta_is_never_before_the_promise_nor_before_today_plus_handling(
     assert eta.eta >= max(promise, AS_OF) + timedelta(days=handling)
     assert lateness_allowance(figures, 90) >= 0
     assert expected_arrival(promise, figures, 90, AS_OF) >= AS_OF
+
+
+ON_TIME = Reliability("Acme", "SKU-1", "supplier", 50, 1.0, 1.0, 0.0, 0.0, 0.0)
+
+
+def waiting(backorder_id: int, days_ago: int, qty: int = 2) -> WaitingLine:
+    return WaitingLine(
+        backorder_id, f"SO-{backorder_id}", "1", "SKU-1", qty, AS_OF - timedelta(days=days_ago)
+    )
+
+
+def incoming(po_line_id: int, in_days: int, qty: int) -> IncomingSupply:
+    return IncomingSupply(po_line_id, "Acme", "SKU-1", AS_OF + timedelta(days=in_days), qty)
+
+
+def places(lines: list[WaitingLine], supplies: list[IncomingSupply]) -> dict[int, QueuePlace]:
+    return queue_places(lines, supplies, lambda s, k: ON_TIME, 90, AS_OF)
+
+
+def test_arriving_units_go_to_the_oldest_waiting_line_first_whichever_po_covers_it() -> None:
+    # The young line is covered by the early PO line, but the old line takes its units.
+    found = places([waiting(1, 9), waiting(2, 1)], [incoming(7, 3, 2), incoming(8, 20, 2)])
+    assert found[1] == QueuePlace(AS_OF + timedelta(days=3), 0)
+    assert found[2] == QueuePlace(AS_OF + timedelta(days=20), 2)
+
+
+def test_a_line_waits_for_the_nth_units_across_every_open_po_line_of_its_sku() -> None:
+    lines = [waiting(1, 9, qty=3), waiting(2, 5, qty=3), waiting(3, 1, qty=1)]
+    found = places(lines, [incoming(7, 10, 4), incoming(8, 4, 2), incoming(9, 30, 5)])
+    # Arrivals in expected order: 2 on day 4, 4 on day 10 (6 in all), 5 on day 30.
+    assert [found[n].arrival for n in (1, 2, 3)] == [
+        AS_OF + timedelta(days=10),
+        AS_OF + timedelta(days=10),
+        AS_OF + timedelta(days=30),
+    ]
+
+
+def test_a_line_beyond_what_is_on_order_has_no_place_in_the_queue() -> None:
+    found = places([waiting(1, 9), waiting(2, 1)], [incoming(7, 3, 2)])
+    assert 2 not in found
+
+
+def test_a_line_whose_turn_comes_after_its_own_po_line_gets_the_later_date() -> None:
+    turn = QueuePlace(AS_OF + timedelta(days=25), 6)
+    eta = one(covered_by={1: supply()}, queue={1: turn}, rules=EtaRules(handling_days=0))
+    assert eta.eta == AS_OF + timedelta(days=25)
+    assert eta.reason_code == "po-queue"
+    assert "6 units go to older waiting lines first" in eta.reason
+
+
+def test_an_early_turn_never_makes_a_date_earlier_than_its_own_po_line() -> None:
+    turn = QueuePlace(AS_OF + timedelta(days=1), 0)
+    eta = one(covered_by={1: supply()}, queue={1: turn})
+    assert eta.eta == AS_OF + timedelta(days=10 + 10 + 2)
+    assert eta.reason_code == "po-promise"
 
 
 def dated(day: date) -> CustomerEta:

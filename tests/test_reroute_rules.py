@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
+from purchasing.errors import InputRejected
 from purchasing.reliability import Reliability
 from purchasing.reroute import RerouteRules, SlippedLine, decide_reroute
 from purchasing.shortages import BackorderDemand
@@ -86,6 +89,46 @@ def test_the_slipped_date_includes_the_suppliers_learned_lateness() -> None:
     decision = decide_reroute(slipped(due=AS_OF + timedelta(days=3)), MARKET, context)
     assert decision.slipped_expected == AS_OF + timedelta(days=3 + 20)  # p80 of the policy
     assert decision.action == "reroute"
+
+
+def test_an_overdue_line_is_expected_at_least_as_late_again_as_it_already_is() -> None:
+    # 20 days late: 20 more days to come at least, though its supplier's p80 lateness is 0.
+    overdue = slipped("overdue", due=AS_OF - timedelta(days=20))
+    decision = decide_reroute(overdue, MARKET, CONTEXT)
+    assert decision.slipped_expected == AS_OF + timedelta(days=20)
+    assert decision.action == "reroute"  # Beta, 10 days out, is 10 days earlier
+
+
+def test_a_line_only_just_late_is_kept_when_the_alternate_is_no_sooner() -> None:
+    overdue = slipped("overdue", due=AS_OF - timedelta(days=4))
+    decision = decide_reroute(overdue, MARKET, CONTEXT)
+    assert decision.slipped_expected == AS_OF + timedelta(days=4)
+    assert decision.action == "keep"
+
+
+def test_the_lateness_still_to_come_is_a_configurable_share_of_the_lateness_so_far() -> None:
+    overdue = slipped("overdue", due=AS_OF - timedelta(days=20))
+    rules = RerouteRules(overdue_remaining_share=0.5)
+    assert decide_reroute(overdue, MARKET, CONTEXT, rules).slipped_expected == AS_OF + timedelta(
+        days=10
+    )
+
+
+def test_learned_lateness_beyond_the_lateness_so_far_still_counts() -> None:
+    late = Reliability("Acme", "SKU-1", "supplier", 40, 0.5, 0.5, 10.0, 30.0, 40.0)
+    context = ChoiceContext(
+        as_of=AS_OF,
+        reliability=lambda s, k: late if s == "Acme" else Reliability.unknown(s, k),
+    )
+    overdue = slipped("overdue", due=AS_OF - timedelta(days=5))
+    decision = decide_reroute(overdue, MARKET, context)
+    assert decision.slipped_expected == AS_OF + timedelta(days=25)  # due + p80 30 > as-of + 5
+
+
+@pytest.mark.parametrize("share", [-0.1, 10.5])
+def test_reroute_rules_refuse_a_remaining_share_out_of_range(share: float) -> None:
+    with pytest.raises(InputRejected):
+        RerouteRules(overdue_remaining_share=share)
 
 
 def test_no_eligible_alternate_is_an_escalation_and_the_line_is_kept() -> None:

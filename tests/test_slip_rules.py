@@ -150,6 +150,29 @@ def test_evidence_already_recorded_is_not_a_new_slip() -> None:
     assert [slip.po_line_id for slip in fresh] == [2]
 
 
+def test_an_overdue_line_is_looked_at_again_every_three_days_it_stays_late() -> None:
+    keys = [overdue_slips([line()], DUE + timedelta(days=late))[0].key for late in (3, 5, 6, 9)]
+    assert keys == [f"overdue:{DUE.isoformat()}:{n}d" for n in (3, 3, 6, 9)]
+    again = overdue_slips([line()], DUE + timedelta(days=7))
+    assert new_slips(again, {(1, "overdue", keys[2])}) == []  # the same look is no new slip
+
+
+@pytest.mark.parametrize(
+    ("late", "looked_at"), [(3, "3d"), (9, "3d"), (10, "10d"), (16, "10d"), (17, "17d")]
+)
+def test_the_recheck_interval_decides_when_a_later_line_is_new_evidence(
+    late: int, looked_at: str
+) -> None:
+    rules = SlipRules(overdue_recheck_days=7)
+    [slip] = overdue_slips([line()], DUE + timedelta(days=late), rules)
+    assert slip.key == f"overdue:{DUE.isoformat()}:{looked_at}"
+
+
+def test_slip_rules_refuse_a_recheck_interval_under_a_day() -> None:
+    with pytest.raises(InputRejected):
+        SlipRules(overdue_recheck_days=0)
+
+
 @pytest.mark.parametrize("field", ["overdue_grace_days", "repromise_tolerance_days"])
 def test_slip_rules_refuse_negative_days(field: str) -> None:
     with pytest.raises(InputRejected):

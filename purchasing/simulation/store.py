@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from purchasing.etas import CoveringSupply, EtaRules, customer_etas
+from purchasing.etas import CoveringSupply, EtaRules, IncomingSupply, customer_etas, queue_places
 from purchasing.fulfilment import WaitingLine, plan_fulfilment
 from purchasing.receiving import LineOnOrder, apply_receipt
 from purchasing.reliability import Reliability, reliability_book
@@ -445,6 +445,27 @@ class SimulatedStore:
             )
         if not orders:
             return
+        # The incumbents announce the supplier's date as it stands; only procure's rules
+        # (learned or true reliability) place a line in its SKU's queue.
+        skus = {order.sku for order in orders} if self.policy.knowledge != "none" else set()
+        incoming = [
+            IncomingSupply(
+                line.po_line_id,
+                line.supplier,
+                line.sku,
+                self.world.day(line.promised_day),
+                line.qty - line.received_qty,
+            )
+            for line in self.open_lines.values()
+            if line.sku in skus
+        ]
+        queue = queue_places(
+            [w for sku in skus for w in self.waiting[sku].values()],
+            incoming,
+            reliability,
+            self.eta_rules.percentile,
+            as_of,
+        )
         etas = customer_etas(
             orders,
             by_stock=(),
@@ -452,6 +473,7 @@ class SimulatedStore:
             reliability=reliability,
             as_of=as_of,
             rules=self.eta_rules,
+            queue=queue,
         )
         for eta in etas:
             if eta.eta is not None:
