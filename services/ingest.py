@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from models.types import utcnow
@@ -314,7 +315,7 @@ def _write(
 
     # One transaction for the whole file: any exception below rolls every row back.
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn, _roomy_page_cache(conn):
             result = conn.execute(
                 files.insert().values(
                     sha256=sha,
@@ -338,6 +339,26 @@ def _write(
     except _RowsRefused as refused:
         return 0, {}, refused.errors
     return file_id, ctx.counts, []
+
+
+# SQLite's default page cache (2 MB) is too small for the indexes of a large file: dirty pages
+# spill to the WAL in the middle of the transaction, which made writing ~25% slower.
+_SQLITE_CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _roomy_page_cache(conn: Connection) -> Iterator[None]:
+    """A larger SQLite page cache while one file is written (the pooled connection gets its own
+    setting back afterwards); other databases are left as they are."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
 
 
 class _RowsRefused(Exception):

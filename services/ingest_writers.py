@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, CursorResult, Table, bindparam, select, tuple_
 from sqlmodel import SQLModel
@@ -28,6 +29,7 @@ from supplier_feeds.validation import ROW, with_none
 _PO_DIGITS = re.compile(r"^PO-(\d{1,18})$")
 # The numbers format_po_number can produce: six digits, or more without a leading zero.
 OWN_PO_PATTERN = r"PO-(?:\d{6}|[1-9]\d{6,17})"
+_OWN_PO = re.compile(OWN_PO_PATTERN)
 ACTOR = "ingest"
 BATCH = 5_000  # rows per bulk statement: bounded memory and regular progress reports
 
@@ -66,9 +68,17 @@ class WriteContext:
 
 def column_values(series: pd.Series) -> list[Any]:
     """A column as plain Python values (int, str, date, Decimal) with None for missing."""
+    if series.dtype == object:
+        return list(with_none(series, series.notna()))
+    # Typed columns (dates, whole numbers) hold few distinct values: each is converted once,
+    # and the missing ones (code -1) pick the None appended at the end.
+    codes, uniques = pd.factorize(series)
     if pd.api.types.is_datetime64_any_dtype(series):
-        return list(with_none(series.dt.date, series.notna()))
-    return list(with_none(series, series.notna()))
+        distinct = list(pd.DatetimeIndex(uniques).date)
+    else:
+        distinct = pd.Series(uniques, dtype=object).tolist()
+    values: list[Any] = np.fromiter([*distinct, None], dtype=object)[codes].tolist()
+    return values
 
 
 def records(columns: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -382,16 +392,15 @@ class _PoLineRef:
 
 def _own_po_receipts(ctx: WriteContext, frame: pd.DataFrame) -> dict[int, int]:
     """Rows naming one of our POs → that PO line's id; unknown POs or SKUs are rejected."""
-    named = frame[frame["po_number"] != ""]
-    if named.empty:
+    # Decided once per distinct PO number, not per row: most files name none of ours.
+    po_numbers = set(frame["po_number"].tolist()) - {""}
+    if not po_numbers:
         return {}
-    po_numbers = set(named["po_number"])
     orders = _purchase_orders(ctx.conn, po_numbers)
-    ours = named[
-        named["po_number"].isin(set(orders)) | named["po_number"].str.fullmatch(OWN_PO_PATTERN)
-    ]
-    if ours.empty:
+    wanted = {number for number in po_numbers if number in orders or _OWN_PO.fullmatch(number)}
+    if not wanted:
         return {}
+    ours = frame[frame["po_number"].isin(wanted)]
     own_lines = OwnPoLines(ctx.conn)
     matched: dict[int, int] = {}
     for row, po_number, supplier, sku, line_id in zip(

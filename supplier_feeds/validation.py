@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from supplier_feeds.columns import DUPLICATE_KEYS, ColumnSpec, columns_of, has_s
 from supplier_feeds.dates import parse_date_column
 from supplier_feeds.headers import Layout, find_layout
 from supplier_feeds.profiles import Profile
-from supplier_feeds.raw import RawSheet
+from supplier_feeds.raw import CellValue, RawSheet
 
 ROW = "_row"  # the Excel row number of each data row, kept beside the canonical columns
 MAX_AMOUNT = Decimal(10) ** 12  # the system of record stores amounts as NUMERIC(18, 6)
@@ -136,16 +137,18 @@ def _raw_frame(
     rows = layout.sheet.rows
     start = layout.header_row
     cells: dict[str, pd.Series] = {}
+    shortest = min(map(len, islice(rows, start, None)), default=0)
     for canonical, position in layout.positions.items():
         # Only the columns procure reads are copied, one at a time, so a wide or long file
         # never holds a second full copy of its cells; short (ragged) rows read as empty.
-        values = np.empty(len(rows) - start, dtype=object)
-        values[:] = [
-            row[position] if position < len(row) else None for row in islice(rows, start, None)
-        ]
-        cells[canonical] = pd.Series(values, copy=False)
+        # (pandas turns a column of nothing but date cells into datetimes, as it always has.)
+        read = np.fromiter(_column(rows, start, position, shortest), dtype=object)
+        cells[canonical] = pd.Series(read, copy=False)
     frame = pd.DataFrame(cells, index=pd.RangeIndex(len(rows) - start), copy=False)
-    types = {column: frame[column].map(type) for column in cells}
+    types = {
+        column: _objects(map(type, values.to_numpy() if values.dtype == object else values))
+        for column, values in cells.items()
+    }
     empty = {column: _is_empty(frame[column]) for column in cells}
     filled = np.zeros(len(frame), dtype=bool)
     for column in cells:
@@ -161,6 +164,23 @@ def _raw_frame(
         {column: series[filled].reset_index(drop=True) for column, series in types.items()},
         {column: series[filled].reset_index(drop=True) for column, series in empty.items()},
     )
+
+
+def _objects(values: Iterable[object]) -> pd.Series:
+    """A series of Python objects, taken as they are (numpy would read type objects as dtypes,
+    and a list goes through a slower conversion)."""
+    return pd.Series(np.fromiter(values, dtype=object), dtype=object, copy=False)
+
+
+def _column(
+    rows: list[list[CellValue]], start: int, position: int, shortest: int
+) -> list[CellValue]:
+    """One column of the data rows; a cell beyond the end of a short row is empty."""
+    data = islice(rows, start, None)
+    if position < shortest:
+        # Every row reaches this column (the usual case): the lookups run in C.
+        return list(map(itemgetter(position), data))
+    return [row[position] if position < len(row) else None for row in data]
 
 
 def _is_empty(values: pd.Series) -> pd.Series:
@@ -211,13 +231,13 @@ def _typed(
         return parsed.dates
     if spec.type in ("int", "decimal"):
         return _numbers(spec, values, checks.types[spec.name], checks, profile.decimal)
-    text = _texts(values, checks.types[spec.name])
+    text = _texts(values)
     written = text[text.notna()]
     # One scan of all the column's text finds whether any cell needs a closer look.
     if _CONTROL.search("".join(written)):
         bad_chars = text.notna() & text.str.contains(_CONTROL, na=False)
         checks.flag(spec.name, bad_chars, "contains control characters (such as NUL)")
-    if spec.max_length is not None:
+    if spec.max_length is not None and max(map(len, written), default=0) > spec.max_length:
         too_long = text.notna() & (text.str.len() > spec.max_length)
         checks.flag(spec.name, too_long, f"longer than {spec.max_length} characters")
     if spec.type == "currency":
@@ -231,10 +251,19 @@ def _typed(
     return with_none(text, text.notna())
 
 
-def _texts(values: pd.Series, types: pd.Series) -> pd.Series:
-    all_text = types.isin([str, type(None)]).all()
-    text = values.str.strip() if all_text else values.map(_text_of)
-    return with_none(text, text.notna() & (text != ""))
+def _texts(values: pd.Series) -> pd.Series:
+    # One pass in a comprehension: texts are stripped, other cells written as text, and
+    # whatever ends up empty is None.
+    text = _objects(
+        (value.strip() or None)
+        if value.__class__ is str
+        else str(value)
+        if value.__class__ is int
+        else (_text_of(value) or None)
+        for value in (values.to_numpy() if values.dtype == object else values)
+    )
+    text.index = values.index
+    return text
 
 
 def with_none(series: pd.Series, keep: pd.Series) -> pd.Series:
