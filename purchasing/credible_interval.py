@@ -88,23 +88,45 @@ def tetragamma(x: FloatArray) -> FloatArray:
 def beta_interval(a: FloatArray, b: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
     """Central credible interval of Beta(a, b) holding ``level`` of the probability."""
     tail = (1.0 - level) / 2.0
-    return beta_quantile(a, b, tail), beta_quantile(a, b, 1.0 - tail)
+    low, high = beta_quantiles(a, b, (tail, 1.0 - tail))
+    return low, high
 
 
 def beta_quantile(a: FloatArray, b: FloatArray, probability: float) -> FloatArray:
     """The ``probability`` quantile of Beta(a, b), element-wise."""
+    (quantile,) = beta_quantiles(a, b, (probability,))
+    return quantile
+
+
+def beta_quantiles(
+    a: FloatArray, b: FloatArray, probabilities: tuple[float, ...]
+) -> list[FloatArray]:
+    """Several quantiles of Beta(a, b), element-wise, sharing the work they have in common."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    z = NormalDist().inv_cdf(probability)
+    # The cumulants of logit(X) do not depend on the probability: computed once.
     spread = np.sqrt(trigamma(a) + trigamma(b))
     skew = (tetragamma(a) - tetragamma(b)) / spread**3
-    standardised = z + (z * z - 1.0) * skew / 6.0 - (2.0 * z**3 - 5.0 * z) * skew * skew / 36.0
-    logit = digamma(a) - digamma(b) + spread * standardised
-    result = 1.0 / (1.0 + np.exp(-logit))
+    centre = digamma(a) - digamma(b)
+    results = []
+    for probability in probabilities:
+        z = NormalDist().inv_cdf(probability)
+        standardised = z + (z * z - 1.0) * skew / 6.0 - (2.0 * z**3 - 5.0 * z) * skew * skew / 36.0
+        logit = centre + spread * standardised
+        results.append(np.asarray(1.0 / (1.0 + np.exp(-logit)), dtype=np.float64))
     refine = np.minimum(a, b) < _APPROXIMATION_FROM
     if refine.any():
-        result[refine] = _newton_quantile(a[refine], b[refine], probability, result[refine])
-    return np.asarray(result, dtype=np.float64)
+        # All refined quantiles in one Newton run: its cost is in the number of steps.
+        count = len(probabilities)
+        refined = _newton_quantile(
+            np.tile(a[refine], count),
+            np.tile(b[refine], count),
+            np.repeat(np.asarray(probabilities), int(refine.sum())),
+            np.concatenate([result[refine] for result in results]),
+        )
+        for result, part in zip(results, np.split(refined, count), strict=True):
+            result[refine] = part
+    return [np.asarray(result, dtype=np.float64) for result in results]
 
 
 def regularised_incomplete_beta(
@@ -156,7 +178,7 @@ def _continued_fraction(a: FloatArray, b: FloatArray, x: FloatArray) -> FloatArr
 
 
 def _newton_quantile(
-    a: FloatArray, b: FloatArray, probability: float, start: FloatArray
+    a: FloatArray, b: FloatArray, probability: FloatArray, start: FloatArray
 ) -> FloatArray:
     # Newton on I_x(a, b) = p, kept inside a shrinking bracket: a step that would leave
     # the bracket bisects instead, so every element converges.
@@ -171,7 +193,9 @@ def _newton_quantile(
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             density = np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - log_beta)
             stepped = x - error / density
-        inside = np.isfinite(stepped) & (stepped > low) & (stepped < high)
+        # The bracket is closed: a converged step lands on its own end (x itself, to the
+        # last bit), and bisecting away from it would lose the root only to re-find it.
+        inside = np.isfinite(stepped) & (stepped >= low) & (stepped <= high)
         following = np.where(inside, stepped, (low + high) / 2.0)
         if np.all(np.abs(following - x) < 1e-10):
             return np.asarray(following, dtype=np.float64)

@@ -19,6 +19,7 @@ outcomes, so the rules live here once:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,10 +47,16 @@ _NS_PER_DAY = 86_400 * 10**9
 
 def day_numbers(column: pd.Series) -> IntArray:
     """Day numbers of a datetime column; NaT becomes ``NO_DAY``."""
+    days, missing = _days(column)
+    days[missing] = NO_DAY
+    return days
+
+
+def _days(column: pd.Series) -> tuple[IntArray, BoolArray]:
+    # Day numbers and where the date is missing; a missing date's number is meaningless,
+    # so callers mask it instead of paying for a pass that writes NO_DAY into it.
     nanoseconds = column.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    days = nanoseconds // _NS_PER_DAY
-    days[nanoseconds == NO_DAY] = NO_DAY
-    return np.asarray(days, dtype=np.int64)
+    return nanoseconds // _NS_PER_DAY, nanoseconds == NO_DAY
 
 
 @dataclass(frozen=True)
@@ -76,40 +83,36 @@ class LineOutcomes:
 
 def judge_lines(frame: pd.DataFrame, as_of: date, params: ScoringParams) -> LineOutcomes:
     """Judge every line of a conformed delivery frame as of ``as_of`` (vectorised)."""
+    # One pass per array wherever numpy allows it: results are written in place rather
+    # than through chains of temporaries, because each temporary of a million lines costs
+    # as much as the arithmetic itself.
     today = day_number(as_of)
-    status = frame["status"]
-    status_values = None if _categorical(status) else status.to_numpy(dtype=object)
-
-    def status_is(name: str) -> BoolArray:
-        if status_values is None:
-            categories = list(status.cat.categories)
-            if name not in categories:
-                return np.zeros(len(frame), dtype=bool)
-            return np.asarray(status.cat.codes.to_numpy() == categories.index(name))
-        return np.asarray(status_values == name)
-
+    status_is = _status_test(frame["status"])
     cancelled_by_us = status_is("cancelled_by_us")
     cancelled_by_supplier = status_is("cancelled_by_supplier")
     closed_as_received = status_is("received")
 
     ordered = frame["ordered_qty"].to_numpy(dtype=np.float64)
-    promise = day_numbers(frame["original_promised_date"])
-    current_promise = day_numbers(frame["promised_date"])
-    received_day = day_numbers(frame["received_date"])
-    order_day = day_numbers(frame["order_date"])
+    promise = frame["original_promised_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # conform_deliveries guarantees an original promise on every line.
+    promise = promise // _NS_PER_DAY
+    received_day, not_received = _days(frame["received_date"])
     tolerance = frame["late_tolerance_days"].to_numpy(dtype=np.int64)
 
     # A receipt dated after the as-of date had not happened yet on that date.
-    received = (received_day != NO_DAY) & (received_day <= today)
+    received = ~not_received & (received_day <= today)
+    # Missing received_qty on a received line means received in full (PRODUCT.md); an
+    # unreceived line has nothing in, which is never in full (ordered_qty is above 0).
     received_qty = frame["received_qty"].to_numpy(dtype=np.float64)
-    # Missing received_qty on a received line means received in full (PRODUCT.md).
-    quantity = np.where(received, np.where(np.isnan(received_qty), ordered, received_qty), 0.0)
-    fill = np.minimum(quantity / ordered, 1.0)
-    quantity_in_full = quantity >= ordered * (1.0 - params.qty_tolerance) - 1e-9
+    qty_unknown = np.isnan(received_qty)
+    threshold = ordered * (1.0 - params.qty_tolerance)
+    threshold -= 1e-9
+    quantity_in_full = received & (qty_unknown | (received_qty >= threshold))
 
     live = ~(cancelled_by_us | cancelled_by_supplier)
     complete = live & received & (quantity_in_full | closed_as_received)
-    deadline = promise + tolerance
+    # Most suppliers have no late tolerance: the promise itself is then the deadline.
+    deadline = promise + tolerance if tolerance.any() else promise
     open_late = live & ~complete & (today > deadline)
     pending = live & ~complete & ~open_late
     judged = complete | open_late | cancelled_by_supplier
@@ -118,14 +121,24 @@ def judge_lines(frame: pd.DataFrame, as_of: date, params: ScoringParams) -> Line
     if params.early_limit_days is not None:
         on_time &= received_day >= promise - params.early_limit_days
     in_full = complete & quantity_in_full
-    fill = np.where(judged, fill, 0.0)
+    # Delivered share of the order, capped at 1: all of it when the quantity is unknown,
+    # none of it before the receipt, and 0 for lines that are not judged.
+    fill = received_qty / ordered
+    np.minimum(fill, 1.0, out=fill)
+    np.copyto(fill, 1.0, where=qty_unknown)
+    np.copyto(fill, 0.0, where=~(received & judged))
 
     # An open late line is at least this late: as-of − promise.
-    lateness = np.where(complete, received_day, today) - promise
-    has_order_day = complete & (order_day != NO_DAY)
-    lead_time = np.where(has_order_day, received_day - np.where(has_order_day, order_day, 0), 0)
+    lateness = np.where(complete, received_day, today)
+    lateness -= promise
+    order_day, no_order_day = _days(frame["order_date"])
+    has_order_day = complete & ~no_order_day
+    lead_time = np.subtract(received_day, order_day, out=order_day)
+    np.copyto(lead_time, 0, where=~has_order_day)
 
-    moved = np.where(current_promise != NO_DAY, current_promise - promise, 0)
+    current_promise, not_repromised = _days(frame["promised_date"])
+    moved = np.subtract(current_promise, promise, out=current_promise)
+    np.copyto(moved, 0, where=not_repromised)
     return LineOutcomes(
         due_day=promise,
         judged=judged,
@@ -135,15 +148,31 @@ def judge_lines(frame: pd.DataFrame, as_of: date, params: ScoringParams) -> Line
         in_full=in_full,
         otif=on_time & in_full,
         fill=fill,
-        lateness_days=np.asarray(lateness, dtype=np.int64),
+        lateness_days=lateness,
         has_lateness=complete | open_late,
-        lead_time_days=np.asarray(lead_time, dtype=np.int64),
+        lead_time_days=lead_time,
         has_lead_time=has_order_day,
         open_late=open_late,
         cancelled_by_supplier=cancelled_by_supplier,
         repromise_count=frame["repromise_count"].to_numpy(dtype=np.int64),
-        days_moved=np.asarray(moved, dtype=np.int64),
+        days_moved=moved,
     )
+
+
+def _status_test(status: pd.Series) -> Callable[[str], BoolArray]:
+    # A categorical status is compared by its small integer codes, far cheaper than text.
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        categories = list(status.cat.categories)
+        codes = status.cat.codes.to_numpy()
+
+        def by_code(name: str) -> BoolArray:
+            if name not in categories:
+                return np.zeros(len(codes), dtype=bool)
+            return np.asarray(codes == categories.index(name))
+
+        return by_code
+    values = status.to_numpy(dtype=object)
+    return lambda name: np.asarray(values == name)
 
 
 def outcomes_frame(frame: pd.DataFrame, as_of: date, params: ScoringParams) -> pd.DataFrame:
@@ -168,7 +197,3 @@ def outcomes_frame(frame: pd.DataFrame, as_of: date, params: ScoringParams) -> p
         },
         index=frame.index,
     )
-
-
-def _categorical(column: pd.Series) -> bool:
-    return isinstance(column.dtype, pd.CategoricalDtype)
