@@ -40,7 +40,10 @@ from purchasing.reliability import (  # noqa: E402
     lateness_allowance,
 )
 
-SCMS = Path("/work/shared/datasets/scms_delivery_history/SCMS_Delivery_History_Dataset.csv")
+SCMS = (
+    Path(__file__).resolve().parents[2]
+    / "shared/datasets/scms_delivery_history/SCMS_Delivery_History_Dataset.csv"
+)
 TARGET = 0.90
 
 

@@ -36,11 +36,9 @@ from services.ingest_writers import looks_like_ours
 from services.po_release import format_po_number
 from supplier_feeds.profiles import PROFILES_DIR
 from tests import factories
+from tests.datasets import ADVENTUREWORKS, SCMS, require
 from tests.supplier_files import deliveries_rows, write_csv, write_xlsx
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-SCMS = DATASETS / "scms_delivery_history" / "SCMS_Delivery_History_Dataset.csv"
-ADVENTUREWORKS = DATASETS / "adventureworks_purchasing" / "ProductVendor_full.csv"
 AS_OF = date(2024, 6, 1)
 
 
@@ -72,21 +70,21 @@ def test_scms_delivery_history_ingests_through_its_shipped_profile(
     engine: Engine, tmp_path: Path
 ) -> None:
     profile = PROFILES_DIR / "scms_deliveries.toml"
-    result = _ingest(engine, SCMS, "deliveries", tmp_path, profile=profile)
+    result = _ingest(engine, require(SCMS), "deliveries", tmp_path, profile=profile)
     assert (result.status, result.rows, result.error_count) == ("accepted", 10_324, 0)
     assert _count(engine, DeliveryLine) == 10_324
     with engine.connect() as conn:
         vendors = conn.execute(text("SELECT count(DISTINCT supplier_id) FROM delivery_line"))
         assert vendors.scalar_one() == 73
 
-    again = _ingest(engine, SCMS, "deliveries", tmp_path, profile=profile)
+    again = _ingest(engine, require(SCMS), "deliveries", tmp_path, profile=profile)
     assert (again.status, again.rows, again.file_id) == ("duplicate", 10_324, result.file_id)
     assert _count(engine, DeliveryLine) == 10_324
 
 
 def test_adventureworks_vendor_prices_ingest_as_a_catalog(engine: Engine, tmp_path: Path) -> None:
     profile = PROFILES_DIR / "adventureworks_catalog.toml"
-    result = _ingest(engine, ADVENTUREWORKS, "catalog", tmp_path, profile=profile)
+    result = _ingest(engine, require(ADVENTUREWORKS), "catalog", tmp_path, profile=profile)
     assert (result.status, result.rows) == ("accepted", 460)
     assert _count(engine, Offer) == 460
     with Session(engine) as session:

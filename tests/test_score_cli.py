@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from models.db import session_scope
 from procure.cli.app import _register_commands, app
 from tests import factories
+from tests.datasets import SCMS, require
 from tests.test_score_service import delivery, history
-from tests.test_scoring_rules import SCMS, independent_scms_count
+from tests.test_scoring_rules import independent_scms_count
 
 AS_OF = date(2024, 6, 30)
 _registered: list[bool] = []
@@ -140,14 +141,18 @@ def test_a_manual_standing_for_an_unknown_supplier_exits_3_with_a_clear_message(
 PROFILE = Path(__file__).resolve().parents[1] / "supplier_feeds/profiles/scms_deliveries.toml"
 
 
-@pytest.mark.skipif(not (SCMS.exists() and PROFILE.exists()), reason="SCMS data or profile absent")
 def test_scms_history_through_ingest_and_score_matches_a_plain_count_and_shrinks_tiny_samples(
     cli: CliRunner, engine: Engine, tmp_path: Path
 ) -> None:
     from services.ingest import ingest_file
 
     result = ingest_file(
-        engine, SCMS, "deliveries", reports_dir=tmp_path, profile=PROFILE, as_of=date(2016, 1, 1)
+        engine,
+        require(SCMS),
+        "deliveries",
+        reports_dir=tmp_path,
+        profile=PROFILE,
+        as_of=date(2016, 1, 1),
     )
     assert result.status == "accepted", result.as_dict()
     scored = cli.invoke(app, ["score", "--as-of", "2016-01-01", "--json"])

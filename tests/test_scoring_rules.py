@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,13 +20,10 @@ from purchasing.percentiles import grouped_percentiles
 from purchasing.reliability import MIN_SKU_LINES, build_reliability
 from purchasing.scoring import score_deliveries
 from purchasing.scoring_params import ScoringParams
+from tests.datasets import SCMS, require
 
 AS_OF = date(2024, 6, 30)
 PROMISE = date(2024, 6, 1)
-SCMS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/datasets/scms_delivery_history/SCMS_Delivery_History_Dataset.csv"
-)
 
 
 def line(**fields: Any) -> dict[str, Any]:
@@ -435,7 +431,7 @@ def test_the_canonical_columns_are_the_ones_the_contract_names() -> None:
 
 
 def scms_frame() -> pd.DataFrame:
-    raw = pd.read_csv(SCMS, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    raw = pd.read_csv(require(SCMS), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     promised = pd.to_datetime(raw["Scheduled Delivery Date"], format="%d-%b-%y")
     received = pd.to_datetime(raw["Delivered to Client Date"], format="%d-%b-%y")
     quantity = pd.to_numeric(raw["Line Item Quantity"]).clip(lower=1)
@@ -461,7 +457,7 @@ def _day(text: str) -> date:
 
 def independent_scms_count() -> dict[str, tuple[int, int]]:
     counts: dict[str, tuple[int, int]] = {}
-    with SCMS.open(encoding="utf-8-sig", newline="") as handle:
+    with require(SCMS).open(encoding="utf-8-sig", newline="") as handle:
         for record in csv.DictReader(handle):
             vendor = record["Vendor"].strip()
             scheduled = _day(record["Scheduled Delivery Date"])
@@ -471,7 +467,6 @@ def independent_scms_count() -> dict[str, tuple[int, int]]:
     return counts
 
 
-@pytest.mark.skipif(not SCMS.exists(), reason="the SCMS data set is not beside the repository")
 def test_scms_raw_on_time_rates_equal_a_plain_count_per_vendor() -> None:
     table = score_deliveries(scms_frame(), date(2016, 1, 1)).suppliers.set_index("supplier")
     expected = independent_scms_count()
