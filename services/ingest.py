@@ -12,7 +12,6 @@ A rejection is a normal result returned to the caller, never an exception.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from purchasing.errors import CellError, FileRejected, InputRejected
 from services.ingest_writers import WRITERS, WriteContext, new_id, table
 from services.slips import record_slips_for_file
 from supplier_feeds.columns import KINDS
+from supplier_feeds.cycle_collector import collector_paused
 from supplier_feeds.error_workbook import MAX_LISTED_ERRORS, ReportSource, write_error_workbook
 from supplier_feeds.headers import Layout
 from supplier_feeds.profiles import Profile, default_profile, load_profile
@@ -100,6 +100,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@collector_paused()
 def ingest_file(
     engine: Engine,
     path: Path,
@@ -113,39 +114,6 @@ def ingest_file(
     uploaded_by: str | None = None,
 ) -> IngestResult:
     """Ingest one supplier file whole, or reject it whole with a report."""
-    # Millions of short-lived cells would set off the cycle collector again and again (it
-    # doubled the time of a 200,000-row file); nothing built here forms reference cycles.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _ingest(
-            engine,
-            path,
-            kind,
-            reports_dir=reports_dir,
-            supplier=supplier,
-            profile=profile,
-            as_of=as_of,
-            base_currency=base_currency,
-            uploaded_by=uploaded_by,
-        )
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _ingest(
-    engine: Engine,
-    path: Path,
-    kind: str | None,
-    *,
-    reports_dir: Path,
-    supplier: str | None = None,
-    profile: Profile | Path | None = None,
-    as_of: date | None = None,
-    base_currency: str = "USD",
-    uploaded_by: str | None = None,
-) -> IngestResult:
     path = Path(path)
     as_of = as_of or utcnow().date()
     try:

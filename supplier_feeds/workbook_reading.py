@@ -9,9 +9,6 @@ only the cells' saved values are read.
 from __future__ import annotations
 
 import datetime
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +19,7 @@ from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 from purchasing.errors import CellError, FileRejected
+from supplier_feeds.cycle_collector import collector_paused
 from supplier_feeds.raw import CellValue, RawSheet, ReadLimits
 from supplier_feeds.sheet_xml import (
     SharedStrings,
@@ -286,7 +284,7 @@ def _parse(
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # python-calamine raises its own error types for damaged files
         raise rejected(path.name, f"the workbook could not be read ({error})") from None
-    with workbook, _collector_paused():
+    with workbook, collector_paused():
         for entry in chosen:
             try:
                 grid = workbook.get_sheet_by_name(entry.name).to_python(skip_empty_area=False)
@@ -305,19 +303,6 @@ def _parse(
                 rows.pop()
             sheets.append(RawSheet(entry.name, rows, layout.date1904, "xlsx"))
     return sheets
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Millions of fresh lists would set off the cycle collector over and over (it doubles the
-    parse time); none of them can form a cycle."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _PLAIN = frozenset({int, bool, datetime.date, datetime.datetime})
