@@ -7,9 +7,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from purchasing.errors import ConfigurationError
 
 
 def _default_home() -> Path:
@@ -46,6 +49,16 @@ class Settings(BaseSettings):
     web_users: dict[str, SecretStr] = Field(default_factory=dict)
     web_max_upload_mb: int = Field(default=50, gt=0, le=1024)
     prefect_ui_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # Checked here so a typo fails when the command starts, not halfway through a run.
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as error:
+            raise ValueError(f"no time zone {value!r} (a name such as Europe/Berlin)") from error
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -91,4 +104,25 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings for this process, built on first use (never at import)."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(_explain(error)) from None
+    except SettingsError as error:
+        # A list or mapping setting whose value is not JSON; the message names the field.
+        raise ConfigurationError(f"settings rejected: {error} (expected JSON)") from None
+
+
+_SECRET_FIELDS = frozenset({"web_secret", "web_api_keys", "web_users"})
+
+
+def _explain(error: ValidationError) -> str:
+    """Name each bad environment variable, its value and what is wrong with it."""
+    problems = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = f"PROCURE_{field.upper()}"
+        # Never echo what was given for a secret: this message ends up in logs.
+        shown = "" if field in _SECRET_FIELDS else f"={problem['input']!r}"
+        problems.append(f"{name}{shown}: {problem['msg'].removeprefix('Value error, ')}")
+    return "settings rejected: " + "; ".join(problems)

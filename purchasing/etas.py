@@ -196,7 +196,11 @@ def customer_etas(
         if supply is None:
             code, text = explained.get(
                 order.backorder_id,
-                ("not-covered", "no PO line covers it yet; the next reorder run will order it"),
+                # Reorder may be unable to order it (no offer, blocked, no rate): no promise here.
+                (
+                    "not-covered",
+                    "no PO line covers it yet; `procure reorder` orders it or says why not",
+                ),
             )
             etas.append(CustomerEta(*common, None, None, code, text, None, order.customer_email))
             continue

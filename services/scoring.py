@@ -449,6 +449,18 @@ def _previous_effective(connection: Connection, as_of: date) -> dict[int, str]:
     return {int(supplier_id): str(to_standing) for supplier_id, to_standing in rows}
 
 
+def _in_force_on(connection: Connection, day: date) -> dict[int, str]:
+    # A buyer's override starts from what the buyer sees that day: a score run of the
+    # same day counts, unlike for a rerun of the score itself.
+    change = _table("standing_change")
+    rows = connection.execute(
+        select(change.c.supplier_id, change.c.to_standing)
+        .where(change.c.as_of <= day)
+        .order_by(change.c.as_of, change.c.id)
+    ).all()
+    return {int(supplier_id): str(to_standing) for supplier_id, to_standing in rows}
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -588,7 +600,7 @@ def set_standing_override(
     party = session.exec(sqlmodel_select(Supplier).where(col(Supplier.name) == name)).first()
     if party is None or party.id is None:
         raise UnknownRecord(f"unknown supplier {name!r}: no supplier of that name is on record")
-    before = _previous_effective(session.connection(), set_on).get(party.id, "unrated")
+    before = _in_force_on(session.connection(), set_on).get(party.id, "unrated")
     session.add(
         StandingOverride(
             supplier_id=party.id,

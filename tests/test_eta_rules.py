@@ -69,6 +69,13 @@ def test_nothing_covering_a_line_means_no_date_and_a_reason() -> None:
     assert (eta.eta, eta.covered_by, eta.reason_code) == (None, None, "not-covered")
 
 
+def test_an_uncovered_line_does_not_promise_that_reorder_will_order_it() -> None:
+    # A SKU nobody offers stays uncovered however often reorder runs.
+    eta = one()
+    assert "will order" not in eta.reason
+    assert "procure reorder" in eta.reason
+
+
 def test_a_po_line_without_any_date_gives_no_eta() -> None:
     eta = one(covered_by={1: supply(promise=None)})
     assert (eta.eta, eta.reason_code) == (None, "no-supplier-date")

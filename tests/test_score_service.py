@@ -185,6 +185,20 @@ def test_a_manual_standing_wins_until_it_expires(engine: Engine) -> None:
     ]
 
 
+def test_a_manual_standing_set_on_a_scored_day_starts_from_that_days_score(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        history(session, "Acme", on_time=9, late=1)
+    with session_scope(engine) as session:
+        score_suppliers(session, as_of=AS_OF)
+        transition = set_standing_override(
+            session, supplier="Acme", standing="blocked", reason="failed audit", set_by="maria",
+            set_on=AS_OF,
+        )  # fmt: skip
+    assert (transition.from_standing, transition.to_standing) == ("approved", "blocked")
+
+
 def test_a_manual_standing_for_an_unknown_supplier_is_refused(engine: Engine) -> None:
     with session_scope(engine) as session, pytest.raises(UnknownRecord, match="Nobody"):
         set_standing_override(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+from procure.cli.output import report_refusal
 from procure.runtime import quiet_prefect
+from purchasing.errors import ConfigurationError
 
 app = typer.Typer(
     name="procure",
@@ -16,6 +20,9 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
+    # Registering twice would add a second copy of each group, shadowing the first.
+    if app.registered_commands or app.registered_groups:
+        return
     # One module per command group keeps each command's imports lazy and its code small.
     from procure.cli import (
         db_cmd,
@@ -57,5 +64,9 @@ def main() -> None:
     """Run the CLI; exit codes follow the contract (0 ok, 2 usage, 3 input rejected)."""
     quiet_prefect()
     _register_commands()
-    # Standalone mode turns usage errors into exit code 2 and typer.Exit(n) into exit code n.
-    app()
+    try:
+        # Standalone mode turns usage errors into exit code 2 and typer.Exit(n) into exit code n.
+        app()
+    except ConfigurationError as error:
+        # Settings are read where a command first needs them; bad ones end here, not in a trace.
+        raise SystemExit(report_refusal(error, as_json="--json" in sys.argv[1:])) from None

@@ -16,7 +16,8 @@ DATE_FORMATS = ["%Y-%m-%d"]
 def register(app: typer.Typer) -> None:
     fx = command_group(app, "fx", "Exchange rates to the base currency.")
 
-    @fx.command("set")
+    # A negative rate must reach the rate check, not be taken for an unknown option.
+    @fx.command("set", context_settings={"ignore_unknown_options": True})
     def set_command(
         currency: Annotated[str, typer.Argument(metavar="CURRENCY", help="e.g. EUR")],
         rate: Annotated[

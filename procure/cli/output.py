@@ -51,9 +51,19 @@ def print_json(document: Any) -> None:
 
 def fail(error: Exception, *, as_json: bool, extra: dict[str, Any] | None = None) -> NoReturn:
     """Report a refused input or action and exit with the contract's code."""
-    code = EXIT_USAGE if isinstance(error, ConfigurationError) else EXIT_REJECTED
     if not isinstance(error, InputRejected | RuleViolation | ConfigurationError):
         raise error
+    raise typer.Exit(report_refusal(error, as_json=as_json, extra=extra))
+
+
+def report_refusal(
+    error: InputRejected | RuleViolation | ConfigurationError,
+    *,
+    as_json: bool,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Print why input or settings were refused (JSON on stdout too) and return the exit code."""
+    code = EXIT_USAGE if isinstance(error, ConfigurationError) else EXIT_REJECTED
     if as_json:
         document: dict[str, Any] = {"status": "rejected", "error": str(error)}
         if isinstance(error, FileRejected):
@@ -62,4 +72,4 @@ def fail(error: Exception, *, as_json: bool, extra: dict[str, Any] | None = None
         document.update(extra or {})
         print_json(document)
     err_console.print(f"[bold red]error:[/] {error}", highlight=False)
-    raise typer.Exit(code)
+    return code

@@ -1,0 +1,108 @@
+"""The CLI contract as a script author meets it: one JSON document, exit 2 or 3, never a trace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from procure.cli.app import _register_commands, app
+
+PROCURE = [sys.executable, "-m", "procure"]
+
+
+def run(*args: str, home: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``procure ARGS`` in a fresh process, configured only by the given environment."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PROCURE_HOME": str(home),
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        **settings,
+    }
+    return subprocess.run(
+        [*PROCURE, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def cli(
+    procure_home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    """The CLI in-process, pointed at the per-test database."""
+    from procure.settings import get_settings
+
+    if not any(command.name == "ingest" for command in app.registered_commands):
+        _register_commands()
+    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("PROCURE_AUTO_RELEASE_LIMIT", "abc", "PROCURE_AUTO_RELEASE_LIMIT='abc'"),
+        ("PROCURE_TIMEZONE", "Mars/Base", "PROCURE_TIMEZONE='Mars/Base'"),
+        ("PROCURE_DATABASE_URL", "not a url", "PROCURE_DATABASE_URL is not a database URL"),
+        ("PROCURE_DATABASE_URL", "mysql://buyer@localhost/shop", "SQLite or PostgreSQL only"),
+        ("PROCURE_DATABASE_URL", "sqlite:////proc/no-such/procure.db", "cannot connect"),
+        ("PROCURE_DATABASE_URL", "postgresql://buyer:hunter2@127.0.0.1:1/shop", "buyer:***@"),
+        ("PROCURE_HOME", "/proc/no-such-home", "PROCURE_HOME /proc/no-such-home cannot be used"),
+    ],
+    ids=["limit", "timezone", "url", "dialect", "sqlite-path", "unreachable", "home"],
+)
+def test_settings_that_cannot_work_exit_2_with_one_json_document_naming_them(
+    tmp_path: Path, setting: str, value: str, named: str
+) -> None:
+    result = run("fx", "list", "--json", home=tmp_path, **{setting: value})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    document = json.loads(result.stdout)
+    assert document["status"] == "rejected"
+    assert named in document["error"]
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_a_secret_that_is_not_valid_json_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    result = run("fx", "list", home=tmp_path, PROCURE_WEB_API_KEYS="alice:hunter2")
+    assert result.returncode == 2
+    assert "web_api_keys" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("rate", ["-1", "-0.5"])
+def test_a_negative_exchange_rate_is_rejected_as_input_not_as_an_unknown_option(
+    cli: CliRunner, engine: Engine, rate: str
+) -> None:
+    result = cli.invoke(app, ["fx", "set", "EUR", rate, "--json"])
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["error"] == f"rate '{rate}' must be a positive number"
+    listed = cli.invoke(app, ["fx", "list", "--json"])
+    assert json.loads(listed.stdout) == []
+
+
+def test_an_unknown_option_after_a_rate_is_still_a_usage_error(
+    cli: CliRunner, engine: Engine
+) -> None:
+    result = cli.invoke(app, ["fx", "set", "EUR", "1.1", "--jsn"])
+    assert result.exit_code == 2
+    listed = cli.invoke(app, ["fx", "list", "--json"])
+    assert json.loads(listed.stdout) == []
+
+
+def test_registering_the_commands_again_leaves_one_of_each() -> None:
+    _register_commands()
+    before = [info.name for info in app.registered_commands + app.registered_groups]
+    _register_commands()
+    after = [info.name for info in app.registered_commands + app.registered_groups]
+    assert after == before
