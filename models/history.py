@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.statuses import DELIVERY_STATUSES, STANDINGS, one_of
@@ -26,7 +26,7 @@ class DeliveryLine(SQLModel, table=True):
     po_number: str = Field(default="", sa_column=Column(String(100), nullable=False))
     line_key: str = Field(sa_column=Column(String(100), nullable=False))
     sku_id: int = Field(foreign_key="sku.id")
-    po_line_id: int | None = Field(default=None, foreign_key="po_line.id", index=True)
+    po_line_id: int | None = Field(default=None, foreign_key="po_line.id")
     ordered_qty: int
     order_date: date | None = None
     original_promised_date: date
@@ -42,7 +42,14 @@ class DeliveryLine(SQLModel, table=True):
         CheckConstraint("received_qty IS NULL OR received_qty >= 0", name="ck_delivery_received"),
         CheckConstraint(one_of("status", DELIVERY_STATUSES), name="ck_delivery_status"),
         UniqueConstraint("supplier_id", "po_number", "line_key", name="uq_delivery_natural_key"),
-        Index("ix_delivery_supplier_promised", "supplier_id", "original_promised_date"),
+        # Only lines of procure's own POs are looked up by PO line; a supplier's history rows
+        # (no PO line) stay out of the index, so bulk history ingests do not pay for it.
+        Index(
+            "ix_delivery_line_po_line_id",
+            "po_line_id",
+            sqlite_where=text("po_line_id IS NOT NULL"),
+            postgresql_where=text("po_line_id IS NOT NULL"),
+        ),
     )
 
 

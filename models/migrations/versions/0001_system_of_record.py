@@ -712,12 +712,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delivery_line", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_delivery_line_po_line_id"), ["po_line_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_delivery_supplier_promised",
-            ["supplier_id", "original_promised_date"],
+            "ix_delivery_line_po_line_id",
+            ["po_line_id"],
             unique=False,
+            sqlite_where=sa.text("po_line_id IS NOT NULL"),
+            postgresql_where=sa.text("po_line_id IS NOT NULL"),
         )
 
     op.create_table(
@@ -918,8 +917,11 @@ def downgrade() -> None:
 
     op.drop_table("po_event")
     with op.batch_alter_table("delivery_line", schema=None) as batch_op:
-        batch_op.drop_index("ix_delivery_supplier_promised")
-        batch_op.drop_index(batch_op.f("ix_delivery_line_po_line_id"))
+        batch_op.drop_index(
+            "ix_delivery_line_po_line_id",
+            sqlite_where=sa.text("po_line_id IS NOT NULL"),
+            postgresql_where=sa.text("po_line_id IS NOT NULL"),
+        )
 
     op.drop_table("delivery_line")
     with op.batch_alter_table("po_line", schema=None) as batch_op:
