@@ -140,7 +140,7 @@ def run_demo(
         "ok",
         open_lines=len(etas.etas),
         dated=sum(eta.eta is not None for eta in etas.etas),
-        moved=len(etas.moved),
+        changed_since_first_announced=_etas_changed(),
     )
     return report
 
@@ -156,6 +156,22 @@ def _ingest(
     if not result.accepted:
         details["message"] = result.message
     record(f"ingest-{kind}", outcome, **details)
+
+
+def _etas_changed() -> int:
+    """Customers whose date differs from the first one announced (the slip's reroute moved them)."""
+    from sqlmodel import col, func, select
+
+    from models import BackorderEta
+    from models.db import session_scope
+    from procure.runtime import engine_for
+
+    with session_scope(engine_for()) as session:
+        changed = select(func.count()).where(
+            col(BackorderEta.first_eta).is_not(None),
+            col(BackorderEta.current_eta) != col(BackorderEta.first_eta),
+        )
+        return int(session.exec(changed).one())
 
 
 def _purchase_orders() -> list[dict[str, Any]]:
