@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,18 +32,9 @@ def run(*args: str, home: Path, **settings: str) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture
-def cli(
-    procure_home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(cli_runner: CliRunner) -> CliRunner:
     """The CLI in-process, pointed at the per-test database."""
-    from procure.settings import get_settings
-
-    if not any(command.name == "ingest" for command in app.registered_commands):
-        _register_commands()
-    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+    return cli_runner
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +10,14 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from procure.cli.app import _register_commands, app
+from procure.cli.app import app
 from tests.supplier_files import deliveries_rows, write_csv
 
 
 @pytest.fixture
-def cli(
-    procure_home: Path, database_url: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(cli_runner: CliRunner, prefect_harness: None) -> CliRunner:
     """The CLI in-process, pointed at the per-test database, inside the Prefect harness."""
-    from procure.settings import get_settings
-
-    if not any(command.name == "ingest" for command in app.registered_commands):
-        _register_commands()
-    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+    return cli_runner
 
 
 def _ingest_json(cli: CliRunner, *args: str, code: int) -> dict[str, Any]:

@@ -4,7 +4,6 @@ PostgreSQL: each change has exactly one audit event, bad input exits 3 with a JS
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,20 +16,15 @@ from typer.testing import CliRunner
 
 from models import OutboxMessage, PoEvent, PoLine, PoLineCoverage
 from models.db import session_scope
-from procure.cli.app import _register_commands, app
+from procure.cli.app import app
 from tests import factories
 
 
 @pytest.fixture
-def cli(
-    procure_home: Path, database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(cli_runner: CliRunner, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The CLI in-process on the per-test database: one PO sent, one waiting for approval."""
     from procure.settings import get_settings
 
-    if not any(info.name == "outbox" for info in app.registered_groups):
-        _register_commands()
-    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
     monkeypatch.setenv("PROCURE_AUTO_RELEASE_LIMIT", "1000")
     get_settings.cache_clear()
     with session_scope(engine) as session:
@@ -38,15 +32,13 @@ def cli(
         factories.catalog(session, "Fabrikam", [{"sku": "SKU-2", "unit_price": "400"}])
         factories.backorder(session, "SO-1", "SKU-1", 4, date(2026, 11, 20), line_id="1")
         factories.backorder(session, "SO-2", "SKU-2", 3, date(2026, 11, 21), line_id="2")
-    runner = CliRunner()
-    document = invoke(runner, "reorder", "--as-of", "2026-12-01")
+    document = invoke(cli_runner, "reorder", "--as-of", "2026-12-01")
     statuses = {po["supplier"]: (po["po_number"], po["status"]) for po in document["created"]}
     assert statuses == {
         "Contoso": ("PO-000001", "sent"),
         "Fabrikam": ("PO-000002", "pending_approval"),
     }
-    yield runner
-    get_settings.cache_clear()
+    return cli_runner
 
 
 def invoke(cli: CliRunner, *args: str, code: int = 0) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,21 +12,16 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from models.db import session_scope
-from procure.cli.app import _register_commands, app
+from procure.cli.app import app
 from services.run_lock import run_lock
 from tests import factories
 
 
 @pytest.fixture
-def cli(
-    procure_home: Path, database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(cli_runner: CliRunner, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The CLI in-process, pointed at the per-test database, with a small world in it."""
     from procure.settings import get_settings
 
-    if not any(command.name == "reorder" for command in app.registered_commands):
-        _register_commands()
-    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
     monkeypatch.setenv("PROCURE_AUTO_RELEASE_LIMIT", "1000")
     get_settings.cache_clear()
     with session_scope(engine) as session:
@@ -41,8 +35,7 @@ def cli(
         factories.backorder(session, "SO-1", "SKU-1", 4, date(2026, 11, 20), line_id="1")
         factories.backorder(session, "SO-2", "SKU-2", 3, date(2026, 11, 21), line_id="1")
         factories.backorder(session, "SO-3", "SKU-3", 2, date(2026, 11, 22), line_id="7")
-    yield CliRunner()
-    get_settings.cache_clear()
+    return cli_runner
 
 
 def invoke(cli: CliRunner, *args: str, code: int = 0) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,30 +13,19 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from models.db import session_scope
-from procure.cli.app import _register_commands, app
+from procure.cli.app import app
 from tests import factories
 from tests.datasets import SCMS, require
 from tests.test_score_service import delivery, history
 from tests.test_scoring_rules import independent_scms_count
 
 AS_OF = date(2024, 6, 30)
-_registered: list[bool] = []
 
 
 @pytest.fixture
-def cli(
-    procure_home: Path, database_url: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
+def cli(cli_runner: CliRunner, prefect_harness: None) -> CliRunner:
     """The CLI in-process, pointed at the per-test database, inside the Prefect harness."""
-    from procure.settings import get_settings
-
-    if not _registered:
-        _register_commands()
-        _registered.append(True)
-    monkeypatch.setenv("PROCURE_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+    return cli_runner
 
 
 def score_json(cli: CliRunner, *args: str) -> list[dict[str, Any]]:
