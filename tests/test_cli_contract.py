@@ -96,3 +96,24 @@ def test_registering_the_commands_again_leaves_one_of_each() -> None:
     _register_commands()
     after = [info.name for info in app.registered_commands + app.registered_groups]
     assert after == before
+
+
+def test_etas_show_a_table_a_buyer_can_read(cli: CliRunner, engine: Engine) -> None:
+    from datetime import date
+
+    from models.db import session_scope
+    from tests import factories
+
+    with session_scope(engine) as session:
+        factories.stock(session, "KET-1", 5)
+        factories.backorder(session, "SO-7", "KET-1", 2, date(2026, 12, 1), line_id="SO-7-1")
+        factories.backorder(session, "SO-8", "MUG-2", 1, date(2026, 12, 1), line_id="SO-8-1")
+    result = cli.invoke(app, ["etas", "--as-of", "2026-12-02"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Customer ETAs as of 2026-12-02" in result.output
+    rows = {
+        line.split("│")[1].strip(): line for line in result.output.splitlines() if "│ SO-" in line
+    }
+    assert "stock" in rows["SO-7"]
+    assert "no date" in rows["SO-8"]
+    assert "not covered" in rows["SO-8"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +13,7 @@ from procure.cli.options import AsOfOpt, JsonOpt, WaitOpt, business_day
 from procure.cli.output import console, err_console, fail, print_json
 
 if TYPE_CHECKING:
+    from purchasing.etas import CustomerEta
     from services.reroute import RerouteResult
 
 
@@ -82,15 +85,28 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(refresh.as_list())
             return
-        for eta in refresh.etas:
-            when = eta.eta.isoformat() if eta.eta else "no date"
-            console.print(
-                f"{eta.order_id} {eta.line_id} {eta.sku}: {when} "
-                f"({eta.covered_by or 'not covered'}) — {eta.reason}",
-                highlight=False,
-            )
+        _print_etas(refresh.etas, day)
         if export is not None:
             console.print(f"exported to {export}", highlight=False)
+
+
+def _print_etas(etas: Sequence[CustomerEta], day: date) -> None:
+    """One row per waiting customer line: the date promised, what covers it, and why."""
+    from rich.table import Table
+
+    table = Table(title=f"Customer ETAs as of {day.isoformat()}", show_lines=False)
+    for header in ("order", "line", "SKU", "ETA", "covered by", "why"):
+        table.add_column(header, overflow="fold")
+    for eta in etas:
+        table.add_row(
+            eta.order_id,
+            eta.line_id,
+            eta.sku,
+            eta.eta.isoformat() if eta.eta else "no date",
+            eta.covered_by or "not covered",
+            eta.reason,
+        )
+    console.print(table)
 
 
 def _print_result(result: RerouteResult, moved: int) -> None:
