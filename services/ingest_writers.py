@@ -24,7 +24,7 @@ from purchasing.errors import CellError
 from services.po_release import format_po_number
 from services.receiving import OwnPoLines, key_rows_by_po_line, receive_in_ingest
 from supplier_feeds.headers import Layout
-from supplier_feeds.validation import ROW, with_none
+from supplier_feeds.validation import ROW
 
 _PO_DIGITS = re.compile(r"^PO-(\d{1,18})$")
 # The numbers format_po_number can produce: six digits, or more without a leading zero.
@@ -69,7 +69,12 @@ class WriteContext:
 def column_values(series: pd.Series) -> list[Any]:
     """A column as plain Python values (int, str, date, Decimal) with None for missing."""
     if series.dtype == object:
-        return list(with_none(series, series.notna()))
+        # Straight from the array: going through a Series copy and its iterator costs more
+        # than the rest of the conversion.
+        cells = series.to_numpy(dtype=object, copy=True)
+        cells[pd.isna(cells)] = None
+        texts: list[Any] = cells.tolist()
+        return texts
     # Typed columns (dates, whole numbers) hold few distinct values: each is converted once,
     # and the missing ones (code -1) pick the None appended at the end.
     codes, uniques = pd.factorize(series)
@@ -434,15 +439,17 @@ def _own_po_receipts(ctx: WriteContext, frame: pd.DataFrame) -> dict[int, int]:
 
 
 def _purchase_orders(conn: Connection, numbers: set[str]) -> dict[str, tuple[int, str]]:
-    order, supplier = table("purchase_order"), table("supplier")
+    order, supplier = table("purchase_order").name, table("supplier").name
     found: dict[str, tuple[int, str]] = {}
+    mark = _placeholder(conn)
     for batch in chunks(sorted(numbers)):
+        # Plain SQL, as in ids_by_value: a deliveries file can name tens of thousands of POs.
+        marks = ", ".join([mark] * len(batch))
         query = (
-            select(order.c.po_number, order.c.id, supplier.c.name)
-            .join(supplier, supplier.c.id == order.c.supplier_id)
-            .where(order.c.po_number.in_(list(batch)))
+            f"SELECT o.po_number, o.id, s.name FROM {order} AS o "
+            f"JOIN {supplier} AS s ON s.id = o.supplier_id WHERE o.po_number IN ({marks})"
         )
-        for number, po_id, name in conn.execute(query):
+        for number, po_id, name in conn.exec_driver_sql(query, tuple(batch)):
             found[number] = (po_id, name)
     return found
 

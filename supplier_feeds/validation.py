@@ -232,13 +232,14 @@ def _typed(
     if spec.type in ("int", "decimal"):
         return _numbers(spec, values, checks.types[spec.name], checks, profile.decimal)
     text = _texts(values)
-    written = text[text.notna()]
+    present = text.notna()
+    written = text[present]
     # One scan of all the column's text finds whether any cell needs a closer look.
     if _CONTROL.search("".join(written)):
-        bad_chars = text.notna() & text.str.contains(_CONTROL, na=False)
+        bad_chars = present & text.str.contains(_CONTROL, na=False)
         checks.flag(spec.name, bad_chars, "contains control characters (such as NUL)")
     if spec.max_length is not None and max(map(len, written), default=0) > spec.max_length:
-        too_long = text.notna() & (text.str.len() > spec.max_length)
+        too_long = present & (text.str.len() > spec.max_length)
         checks.flag(spec.name, too_long, f"longer than {spec.max_length} characters")
     if spec.type == "currency":
         text = text.str.upper()
@@ -248,6 +249,9 @@ def _typed(
         text = text.str.lower().str.replace(r"[\s-]+", "_", regex=True)
         bad = text.notna() & ~text.isin(spec.choices)
         checks.flag(spec.name, bad, f"not one of {', '.join(spec.choices)}")
+    if spec.type not in ("currency", "choice"):
+        # _texts gives only texts and None, and nothing above changed them: already as written.
+        return text
     return with_none(text, text.notna())
 
 
