@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.statuses import DELIVERY_STATUSES, STANDINGS, one_of
+from models.statuses import DELIVERY_STATUSES, SLIP_SIGNALS, STANDINGS, one_of
 from models.types import utcnow
 
 
@@ -121,8 +121,6 @@ class Slip(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (
-        CheckConstraint(
-            "signal IN ('overdue', 're-promised', 'no-stock', 'blocked')", name="ck_slip_signal"
-        ),
+        CheckConstraint(one_of("signal", SLIP_SIGNALS), name="ck_slip_signal"),
         UniqueConstraint("po_line_id", "signal", "detected_on", name="uq_slip_day"),
     )

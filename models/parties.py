@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.statuses import MANUAL_STANDINGS, STANDINGS, one_of
+from models.statuses import MANUAL_STANDINGS, SKU_RULES, STANDINGS, one_of
 from models.types import utcnow
 
 
@@ -102,6 +102,6 @@ class SkuRule(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (
-        CheckConstraint("rule IN ('pin', 'block')", name="ck_sku_rule_kind"),
+        CheckConstraint(one_of("rule", SKU_RULES), name="ck_sku_rule_kind"),
         Index("ix_sku_rule_supplier", "supplier_id", "sku_id"),
     )

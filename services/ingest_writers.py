@@ -121,7 +121,7 @@ def ensure_named(
     ctx: WriteContext, target: str, column: str, values: Iterable[str]
 ) -> dict[str, int]:
     """Ids for every name, creating the missing ones (suppliers and SKUs named by a file)."""
-    wanted = set(values)
+    wanted = set(pd.unique(values)) if isinstance(values, pd.Series) else set(values)
     known = ids_by_value(ctx.conn, table(target), column, wanted)
     missing = sorted(wanted - set(known))
     if missing:
@@ -243,6 +243,15 @@ def _map(values: list[Any], lookup: dict[Any, int]) -> list[int | None]:
     return [lookup.get(value) for value in values]
 
 
+def ids_for(series: pd.Series, lookup: Mapping[Any, int]) -> list[int | None]:
+    """The id of every cell's value (None where missing), looked up once per distinct value."""
+    codes, uniques = pd.factorize(series)
+    ids = [lookup.get(value) for value in uniques.tolist()]
+    # Code -1 (a missing cell) picks the None appended at the end.
+    found: list[int | None] = np.array([*ids, None], dtype=object)[codes].tolist()
+    return found
+
+
 # Catalog --------------------------------------------------------------------------------
 
 
@@ -273,7 +282,7 @@ def write_catalog(ctx: WriteContext, frame: pd.DataFrame) -> None:
         {
             "price_list_id": _map(supplier_names, price_lists),
             "supplier_id": _map(supplier_names, suppliers),
-            "sku_id": _map(column_values(frame["sku"]), skus),
+            "sku_id": ids_for(frame["sku"], skus),
             "supplier_sku": column_values(frame["supplier_sku"]),
             "unit_price": column_values(frame["unit_price"]),
             "currency": column_values(frame["currency"]),
@@ -306,27 +315,32 @@ def write_deliveries(ctx: WriteContext, frame: pd.DataFrame) -> None:
     existing = _existing_deliveries(ctx.conn, set(suppliers.values()))
 
     now = utcnow()
-    supplier_ids = _map(column_values(frame["supplier"]), suppliers)
-    keys = list(
-        zip(supplier_ids, frame["po_number"].tolist(), frame["line_key"].tolist(), strict=True)
-    )
+    count = len(frame)
+    supplier_ids = ids_for(frame["supplier"], suppliers)
+    po_numbers: list[str] = frame["po_number"].tolist()
+    line_keys: list[str] = frame["line_key"].tolist()
     fields: dict[str, list[Any]] = {
-        "sku_id": _map(column_values(frame["sku"]), skus),
-        "po_line_id": [receipts.get(int(row)) for row in frame[ROW].tolist()],
+        "sku_id": ids_for(frame["sku"], skus),
+        "po_line_id": [receipts.get(row) for row in frame[ROW].tolist()]
+        if receipts
+        else [None] * count,
         "ordered_qty": column_values(frame["ordered_qty"]),
         "order_date": column_values(frame["order_date"]),
         "promised_date": column_values(frame["promised_date"]),
         "received_date": column_values(frame["received_date"]),
         "received_qty": column_values(frame["received_qty"]),
         "status": column_values(frame["status"]),
-        "file_id": [ctx.file_id] * len(frame),
-        "updated_at": [now] * len(frame),
+        "file_id": [ctx.file_id] * count,
+        "updated_at": [now] * count,
     }
     new_positions: list[int] = []
     updates: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
-    for position, key in enumerate(keys):
-        found = existing.get(key)
+    # A first file from these suppliers (the usual bulk load) has nothing to match against.
+    found_lines = (
+        map(existing.get, zip(supplier_ids, po_numbers, line_keys, strict=True)) if existing else ()
+    )
+    for position, found in enumerate(found_lines):
         if found is None:
             new_positions.append(position)
             continue
@@ -345,19 +359,20 @@ def write_deliveries(ctx: WriteContext, frame: pd.DataFrame) -> None:
                     "created_at": now,
                 }
             )
-    new_lines = {
+    new_lines: dict[str, list[Any]] = {
         "supplier_id": supplier_ids,
-        "po_number": [key[1] for key in keys],
-        "line_key": [key[2] for key in keys],
+        "po_number": po_numbers,
+        "line_key": line_keys,
         "original_promised_date": fields["promised_date"],
         **fields,
     }
-    if len(new_positions) < len(keys):
+    inserted = count if not existing else len(new_positions)
+    if inserted < count:
         new_lines = {name: [values[i] for i in new_positions] for name, values in new_lines.items()}
     insert_columns(ctx, "delivery_line", new_lines)
     bulk_update(ctx, "delivery_line", updates)
     bulk_insert(ctx, "promise_change", changes)
-    ctx.count("inserted", len(new_positions))
+    ctx.count("inserted", inserted)
     ctx.count("updated", len(updates))
     ctx.count("promise_changes", len(changes))
     if receipts:
@@ -398,7 +413,7 @@ class _PoLineRef:
 def _own_po_receipts(ctx: WriteContext, frame: pd.DataFrame) -> dict[int, int]:
     """Rows naming one of our POs → that PO line's id; unknown POs or SKUs are rejected."""
     # Decided once per distinct PO number, not per row: most files name none of ours.
-    po_numbers = set(frame["po_number"].tolist()) - {""}
+    po_numbers = set(frame["po_number"].unique().tolist()) - {""}
     if not po_numbers:
         return {}
     orders = _purchase_orders(ctx.conn, po_numbers)
@@ -570,7 +585,7 @@ def write_stock(ctx: WriteContext, frame: pd.DataFrame) -> None:
             message = f"supplier SKU {supplier_sku} matches no offer of {supplier}; give the SKU"
             ctx.reject(int(row), "supplier_sku", supplier_sku, message)
         sku_ids.append(found)
-    supplier_ids = _map(column_values(frame["supplier"]), suppliers)
+    supplier_ids = ids_for(frame["supplier"], suppliers)
     seen: dict[tuple[int | None, int | None], int] = {}
     for row, key in zip(frame[ROW], zip(supplier_ids, sku_ids, strict=True), strict=True):
         if key[1] is not None and key in seen:
@@ -669,7 +684,7 @@ def write_backorders(ctx: WriteContext, frame: pd.DataFrame) -> None:
 
     now = utcnow()
     columns = {
-        "sku_id": _map(column_values(frame["sku"]), skus),
+        "sku_id": ids_for(frame["sku"], skus),
         "qty": column_values(frame["qty"]),
         "ordered_at": column_values(frame["ordered_at"]),
         "promised_date": column_values(frame["promised_date"]),

@@ -106,13 +106,14 @@ class SheetFindings:
 
     max_row: int = 0
     max_column: int = 0
-    cells_with_content: int = 0
+    has_cells: bool = False
     formulas_without_value: list[CellFinding] = field(default_factory=list)
     error_values: list[CellFinding] = field(default_factory=list)
     long_texts: list[CellFinding] = field(default_factory=list)  # value = character count
     shared_uses: Counter[int] | None = None
     extent_is_bound: bool = False  # max_row/max_column may overstate the extent (never under)
     may_hold_long_text: bool = False
+    cells_checked: bool = True  # formulas, error values and long texts are in (see below)
 
 
 def check_prolog(first_chunk: bytes, part: str) -> None:
@@ -179,8 +180,24 @@ def scan_sheet(
     *,
     count_shared_uses: bool = False,
 ) -> SheetFindings:
-    """Findings for one worksheet part; ``stream`` yields its inflated bytes (callable twice)."""
-    findings = _fast_scan(stream(), part, limits.max_cell_chars, count_shared_uses)
+    """Findings for one worksheet part; ``stream`` yields its inflated bytes (callable again)."""
+    findings = scan_sheet_extent(stream, part, limits, count_shared_uses=count_shared_uses)
+    if not findings.cells_checked:
+        scan_sheet_cells(stream(), part, limits.max_cell_chars, findings)
+    return findings
+
+
+def scan_sheet_extent(
+    stream: Callable[[], Iterable[bytes]],
+    part: str,
+    limits: ReadLimits,
+    *,
+    count_shared_uses: bool = False,
+) -> SheetFindings:
+    """What a parser needs known before it builds a grid: the extent of the cells and how often
+    shared texts are used. Cell-level findings may be left for :func:`scan_sheet_cells`
+    (``cells_checked`` says whether they are in already), which can run beside the parser."""
+    findings = _fast_extent(stream(), part, count_shared_uses)
     if findings is None or (findings.extent_is_bound and _over_limits(findings, limits)):
         findings = _exact_scan(stream(), part, limits.max_cell_chars, count_shared_uses)
     return findings
@@ -194,25 +211,43 @@ def _over_limits(findings: SheetFindings, limits: ReadLimits) -> bool:
     )
 
 
-def _fast_scan(
-    stream: Iterable[bytes], part: str, max_cell_chars: int, count_shared_uses: bool
+def _fast_extent(
+    stream: Iterable[bytes], part: str, count_shared_uses: bool
 ) -> SheetFindings | None:
-    """Findings from byte counts and rare-pattern searches; None when the sheet is unusual."""
+    """The extent from rare-pattern searches; None when the sheet is unusual."""
     findings = SheetFindings(shared_uses=Counter() if count_shared_uses else None)
     wide, tall = 0, 0
-    last_reference = (0, 0)
     for chunk in cell_chunks(stream, part):
-        cells = chunk.count(_CANONICAL_CELL)
-        if chunk.count(b"<c") != cells and _ODD_CELL_TAG.search(chunk):
+        if _ODD_CELL_TAG.search(chunk):
             return None  # a cell without its reference first: its place is implied
-        if chunk.count(b":c") and _PREFIXED_CELL.search(chunk):
+        if chunk.find(b":c") >= 0 and _PREFIXED_CELL.search(chunk):
             return None
         if _UNUSUAL_R.search(chunk):
             extent = _extent(chunk)
             if extent is None:
                 return None
             tall, wide = max(tall, extent[0]), max(wide, extent[1])
-        findings.cells_with_content += cells
+        if not findings.has_cells:
+            findings.has_cells = chunk.find(_CANONICAL_CELL) >= 0
+        if findings.shared_uses is not None:
+            findings.shared_uses.update(int(index) for index in _SHARED_CELL_INDEX.findall(chunk))
+    if findings.has_cells:
+        # Without a wide or tall reference, every column is A-Z and every row below 1,000,000:
+        # those bounds stand in for the exact extent (they only ever overstate it).
+        findings.max_column = wide if wide > 26 else 26
+        findings.max_row = tall if tall > 999_999 else 999_999
+        findings.extent_is_bound = not (wide > 26 and tall > 999_999)
+    findings.cells_checked = False
+    return findings
+
+
+def scan_sheet_cells(
+    stream: Iterable[bytes], part: str, max_cell_chars: int, findings: SheetFindings
+) -> None:
+    """Formulas without a saved value, error values and over-long texts, by rare-pattern
+    searches of a sheet whose extent passed :func:`scan_sheet_extent`'s fast reading."""
+    last_reference = (0, 0)
+    for chunk in cell_chunks(stream, part):
         if chunk.find(b"<f") >= 0:
             _formulas_without_value(chunk, last_reference, findings)
         if chunk.find(b't="e"') >= 0:
@@ -220,16 +255,8 @@ def _fast_scan(
         if chunk.find(b"<is") >= 0 or chunk.find(b'"str"') >= 0:
             findings.may_hold_long_text = True
             _long_texts(chunk, max_cell_chars, findings)
-        if findings.shared_uses is not None:
-            findings.shared_uses.update(int(index) for index in _SHARED_CELL_INDEX.findall(chunk))
         last_reference = _last_reference(chunk, last_reference)
-    if findings.cells_with_content:
-        # Without a wide or tall reference, every column is A-Z and every row below 1,000,000:
-        # those bounds stand in for the exact extent (they only ever overstate it).
-        findings.max_column = wide if wide > 26 else 26
-        findings.max_row = tall if tall > 999_999 else 999_999
-        findings.extent_is_bound = not (wide > 26 and tall > 999_999)
-    return findings
+    findings.cells_checked = True
 
 
 def _extent(chunk: bytes) -> tuple[int, int] | None:
@@ -441,7 +468,7 @@ class _ExactState:
         self.in_cell = False
         if not self.has_content:
             return
-        findings.cells_with_content += 1
+        findings.has_cells = True
         findings.max_row = max(findings.max_row, self.row)
         findings.max_column = max(findings.max_column, self.column)
         has_value = self.value is not None and self.value.strip() != ""

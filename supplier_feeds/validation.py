@@ -149,7 +149,7 @@ def _raw_frame(
         column: _objects(map(type, values.to_numpy() if values.dtype == object else values))
         for column, values in cells.items()
     }
-    empty = {column: _is_empty(frame[column]) for column in cells}
+    empty = {column: _is_empty(frame[column], types[column]) for column in cells}
     filled = np.zeros(len(frame), dtype=bool)
     for column in cells:
         filled |= ~empty[column].to_numpy(dtype=bool)
@@ -183,10 +183,12 @@ def _column(
     return [row[position] if position < len(row) else None for row in data]
 
 
-def _is_empty(values: pd.Series) -> pd.Series:
+def _is_empty(values: pd.Series, types: pd.Series) -> pd.Series:
     """None or an empty text (a text of only spaces is caught where the column is typed)."""
-    cells = values.to_numpy()
-    return pd.Series(values.isna().to_numpy(dtype=bool) | (cells == ""), index=values.index)
+    empty = values.isna().to_numpy(dtype=bool)
+    if str in set(types.unique()):
+        empty |= values.to_numpy() == ""
+    return pd.Series(empty, index=values.index)
 
 
 def _shown(value: object) -> str | None:
@@ -231,15 +233,13 @@ def _typed(
         return parsed.dates
     if spec.type in ("int", "decimal"):
         return _numbers(spec, values, checks.types[spec.name], checks, profile.decimal)
-    text = _texts(values)
-    present = text.notna()
-    written = text[present]
-    # One scan of all the column's text finds whether any cell needs a closer look.
-    if _CONTROL.search("".join(written)):
-        bad_chars = present & text.str.contains(_CONTROL, na=False)
+    text, distinct = _texts(values, checks.types[spec.name])
+    # The checks below look at each distinct text once: supplier files repeat names a lot.
+    if _CONTROL.search("".join(distinct)):
+        bad_chars = text.str.contains(_CONTROL, na=False)
         checks.flag(spec.name, bad_chars, "contains control characters (such as NUL)")
-    if spec.max_length is not None and max(map(len, written), default=0) > spec.max_length:
-        too_long = present & (text.str.len() > spec.max_length)
+    if spec.max_length is not None and max(map(len, distinct), default=0) > spec.max_length:
+        too_long = text.str.len() > spec.max_length
         checks.flag(spec.name, too_long, f"longer than {spec.max_length} characters")
     if spec.type == "currency":
         text = text.str.upper()
@@ -255,19 +255,35 @@ def _typed(
     return with_none(text, text.notna())
 
 
-def _texts(values: pd.Series) -> pd.Series:
-    # One pass in a comprehension: texts are stripped, other cells written as text, and
-    # whatever ends up empty is None.
-    text = _objects(
-        (value.strip() or None)
-        if value.__class__ is str
-        else str(value)
-        if value.__class__ is int
-        else (_text_of(value) or None)
-        for value in (values.to_numpy() if values.dtype == object else values)
-    )
+# Columns holding only these cell types are read one distinct value at a time (pandas would
+# take 1, 1.0 and True for the same value, so mixed columns are read cell by cell).
+_FACTORIZED = (frozenset({str, type(None)}), frozenset({int, type(None)}))
+
+
+def _texts(values: pd.Series, types: pd.Series) -> tuple[pd.Series, list[str]]:
+    """The column as stripped texts (None where empty) and its distinct texts."""
+    cells = values.to_numpy(dtype=object)
+    present = frozenset(types.unique())
+    if any(present <= allowed for allowed in _FACTORIZED):
+        codes, uniques = pd.factorize(cells)
+        texts = [_text_cell(value) for value in uniques.tolist()]
+        # Code -1 (an empty cell) picks the None appended at the end.
+        text = pd.Series(
+            np.array([*texts, None], dtype=object)[codes], index=values.index, dtype=object
+        )
+        return text, [value for value in texts if value is not None]
+    text = _objects(map(_text_cell, cells))
     text.index = values.index
-    return text
+    return text, text.dropna().unique().tolist()
+
+
+def _text_cell(value: object) -> str | None:
+    """A cell as text: stripped, other cells written as text, and None where that is empty."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if value.__class__ is int:
+        return str(value)
+    return _text_of(value) or None
 
 
 def with_none(series: pd.Series, keep: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ only the cells' saved values are read.
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -29,7 +30,8 @@ from supplier_feeds.sheet_xml import (
     check_prolog,
     column_letters,
     scan_shared_strings,
-    scan_sheet,
+    scan_sheet_cells,
+    scan_sheet_extent,
 )
 from supplier_feeds.workbook_container import WorkbookContainer, human_bytes, rejected
 
@@ -55,7 +57,12 @@ class _WorkbookLayout:
 
 
 def read_workbook(path: Path, limits: ReadLimits, sheet: str | None) -> list[RawSheet]:
-    """Every worksheet (or the one named), after the container and its XML passed the checks."""
+    """Every worksheet (or the one named), after the container and its XML passed the checks.
+
+    The checks a parser needs first (sizes, extent, shared texts) run before python-calamine
+    sees the file; the cell-level ones (formulas without a value, error values, long texts)
+    run beside it on the other core, and the file is only read once both are done.
+    """
     with WorkbookContainer(path, limits) as container:
         try:
             layout = _layout(container)
@@ -63,7 +70,22 @@ def read_workbook(path: Path, limits: ReadLimits, sheet: str | None) -> list[Raw
             findings, check_lengths = _check_parts(container, layout, chosen, limits)
         except SheetXmlError as error:
             raise rejected(path.name, f"the workbook is not valid: {error}") from None
-    return _parse(path, layout, chosen, findings, limits, check_lengths)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cell-checks") as pool:
+            cell_checks = pool.submit(_check_cells, container, chosen, findings, limits)
+            return _parse(path, layout, chosen, findings, limits, check_lengths, cell_checks)
+
+
+def _check_cells(
+    container: WorkbookContainer,
+    chosen: list[_SheetEntry],
+    findings: dict[str, SheetFindings],
+    limits: ReadLimits,
+) -> None:
+    for entry in chosen:
+        found = findings[entry.name]
+        if not found.cells_checked:
+            scan_sheet_cells(container.stream(entry.part), entry.part, limits.max_cell_chars, found)
+    _enforce_cells(container.file_name, findings)
 
 
 def _xml(container: WorkbookContainer, part: str) -> Element:
@@ -165,7 +187,7 @@ def _check_parts(
         shared.longest * (sheet_bytes // _MIN_SHARED_CELL_BYTES) > limits.max_uncompressed_total
     )
     findings = {
-        entry.name: scan_sheet(
+        entry.name: scan_sheet_extent(
             lambda part=entry.part: container.stream(part),  # type: ignore[misc]
             entry.part,
             limits,
@@ -229,6 +251,9 @@ def _enforce(
             f"the limit of {human_bytes(limits.max_uncompressed_total)}",
             [CellError(file_name, None, None, None, "texts repeated until they fill memory")],
         )
+
+
+def _enforce_cells(file_name: str, findings: dict[str, SheetFindings]) -> None:
     errors: list[CellError] = []
     total = 0
     for sheet, found in findings.items():
@@ -278,20 +303,25 @@ def _parse(
     findings: dict[str, SheetFindings],
     limits: ReadLimits,
     check_lengths: bool,
+    cell_checks: Future[None],
 ) -> list[RawSheet]:
     sheets: list[RawSheet] = []
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # python-calamine raises its own error types for damaged files
+        _settle(cell_checks, path)
         raise rejected(path.name, f"the workbook could not be read ({error})") from None
     with workbook, collector_paused():
         for entry in chosen:
             try:
                 grid = workbook.get_sheet_by_name(entry.name).to_python(skip_empty_area=False)
             except Exception as error:  # same: any parser error means a damaged file
+                _settle(cell_checks, path)
                 raise rejected(
                     path.name, f"sheet {entry.name!r} could not be read ({error})"
                 ) from None
+            # The cells' own findings (error values below) are complete before they are used.
+            _settle(cell_checks, path)
             rows = _cells(grid)
             del grid
             if check_lengths:
@@ -303,6 +333,14 @@ def _parse(
                 rows.pop()
             sheets.append(RawSheet(entry.name, rows, layout.date1904, "xlsx"))
     return sheets
+
+
+def _settle(cell_checks: Future[None], path: Path) -> None:
+    """Wait for the cell-level checks; a file they refuse is refused for that reason first."""
+    try:
+        cell_checks.result()
+    except SheetXmlError as error:
+        raise rejected(path.name, f"the workbook is not valid: {error}") from None
 
 
 _PLAIN = frozenset({int, bool, datetime.date, datetime.datetime})

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from flows.wiring import FlowRuntime, configure_flows
-from models import DeliveryLine, PromiseChange, ScoreSnapshot, StandingChange
+from models import DeliveryLine, PromiseChange, ScoreSnapshot, StandingChange, Supplier
 from models.db import session_scope
 from purchasing.errors import InputRejected, UnknownRecord
 from purchasing.scoring_params import ScoringParams
@@ -124,16 +124,26 @@ def test_rescoring_the_same_day_updates_its_snapshot_and_records_no_new_transiti
 def test_a_new_formula_version_never_rewrites_a_past_snapshot(engine: Engine) -> None:
     with session_scope(engine) as session:
         history(session, "Acme", on_time=9, late=1)
+        # A second supplier puts the population's rate apart from Acme's own, so a stronger
+        # prior really does move Acme's score.
+        history(session, "Bolt", on_time=2, late=8, start=100)
     with session_scope(engine) as session:
         score_suppliers(session, as_of=AS_OF)
     with Session(engine) as session:
-        before = session.exec(select(ScoreSnapshot)).one()
+        before = session.exec(
+            select(ScoreSnapshot).join(Supplier).where(Supplier.name == "Acme")
+        ).one()
     with session_scope(engine) as session:
         score_suppliers(
             session, as_of=AS_OF, params=ScoringParams(prior_lines=50, formula_version="otif-test")
         )
     with Session(engine) as session:
-        snapshots = {s.formula_version: s for s in session.exec(select(ScoreSnapshot)).all()}
+        snapshots = {
+            s.formula_version: s
+            for s in session.exec(
+                select(ScoreSnapshot).where(ScoreSnapshot.supplier_id == before.supplier_id)
+            ).all()
+        }
     assert set(snapshots) == {before.formula_version, "otif-test"}
     kept = snapshots[before.formula_version]
     assert (kept.score, kept.created_at) == (before.score, before.created_at)

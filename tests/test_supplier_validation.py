@@ -114,6 +114,33 @@ def test_a_nul_character_in_text_is_refused() -> None:
     assert "control characters" in error.message
 
 
+def test_a_bad_name_repeated_on_many_rows_is_reported_on_each_of_them() -> None:
+    rows: list[list[Any]] = [CATALOG]
+    rows += [["Ac\x00me" if i % 2 else "Acme", f"A{i}", "1", "3", "1"] for i in range(6)]
+    rows += [["Acme", "X" * 101, "1", "3", "1"], ["Acme", "X" * 101 + " ", "1", "3", "1"]]
+    checked = _check("catalog", rows)
+    assert [(error.row, error.column) for error in checked.errors] == [
+        (3, "Supplier"),
+        (5, "Supplier"),
+        (7, "Supplier"),
+        (8, "SKU"),
+        (9, "SKU"),
+    ]
+
+
+def test_a_column_mixing_numbers_true_false_and_text_keeps_each_as_written() -> None:
+    rows: list[list[Any]] = [
+        ["Supplier", "SKU", "Unit Price", "Lead Time", "MOQ"],
+        ["Acme", 1, "1", "3", "1"],
+        ["Acme", True, "1", "3", "1"],
+        ["Acme", 1.0, "1", "3", "1"],
+        ["Acme", " 0042 ", "1", "3", "1"],
+    ]
+    checked = _check("catalog", rows)
+    assert checked.frame["sku"].tolist() == ["1", "TRUE", "1", "0042"]
+    assert [error.row for error in checked.errors] == [4]  # 1.0 reads "1" again: a duplicate
+
+
 def test_a_receipt_date_without_quantity_means_received_in_full() -> None:
     rows: list[list[Any]] = [
         DELIVERIES,
