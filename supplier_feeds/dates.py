@@ -69,7 +69,10 @@ def parse_date_column(
     types = values.map(type) if types is None else types
     typed = types.isin([dt.date, dt.datetime, pd.Timestamp])
     if typed.any():
-        dates[typed] = pd.to_datetime(values[typed]).dt.normalize()
+        # Dates repeat a lot in supplier files: each distinct one is converted once.
+        codes, uniques = pd.factorize(values[typed].to_numpy(dtype=object))
+        converted = pd.to_datetime(pd.Series(uniques, dtype=object)).dt.normalize()
+        dates[typed] = converted.to_numpy()[codes]
 
     numbers = types.isin([int, float])
     if numbers.any():

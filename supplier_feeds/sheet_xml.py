@@ -127,7 +127,9 @@ def check_prolog(first_chunk: bytes, part: str) -> None:
 
 def check_declarations(chunk: bytes, part: str) -> None:
     """No DTDs or entities anywhere: they are how XML bombs and XXE attacks are built."""
-    if chunk.find(b"<!") < 0:
+    # "!" is rare in sheet XML and found by a plain byte search; "<!" is found by stopping at
+    # every "<", which every tag has.
+    if chunk.find(b"!") < 0 or chunk.find(b"<!") < 0:
         return
     for declaration in _MARKUP_DECLARATIONS:
         if declaration in chunk:
@@ -193,17 +195,22 @@ def scan_sheet_extent(
     limits: ReadLimits,
     *,
     count_shared_uses: bool = False,
+    checked: Callable[[bytes | None], None] | None = None,
 ) -> SheetFindings:
     """What a parser needs known before it builds a grid: the extent of the cells and how often
     shared texts are used. Cell-level findings may be left for :func:`scan_sheet_cells`
-    (``cells_checked`` says whether they are in already), which can run beside the parser."""
-    findings = _fast_extent(stream(), part, count_shared_uses)
-    if findings is None or (findings.extent_is_bound and _over_limits(findings, limits)):
+    (``cells_checked`` says whether they are in already), which can run beside the parser.
+
+    ``checked`` receives the sheet's XML chunk by chunk, each once it has passed the checks
+    and every cell of it lies in columns A-Z and rows below 1,000,000; at the first chunk that
+    does not, or that the patterns cannot vouch for, it receives None and nothing more."""
+    findings = _fast_extent(stream(), part, count_shared_uses, checked)
+    if findings is None or (findings.extent_is_bound and over_limits(findings, limits)):
         findings = _exact_scan(stream(), part, limits.max_cell_chars, count_shared_uses)
     return findings
 
 
-def _over_limits(findings: SheetFindings, limits: ReadLimits) -> bool:
+def over_limits(findings: SheetFindings, limits: ReadLimits) -> bool:
     return (
         findings.max_row > limits.max_rows
         or findings.max_column > limits.max_columns
@@ -212,25 +219,36 @@ def _over_limits(findings: SheetFindings, limits: ReadLimits) -> bool:
 
 
 def _fast_extent(
-    stream: Iterable[bytes], part: str, count_shared_uses: bool
+    stream: Iterable[bytes],
+    part: str,
+    count_shared_uses: bool,
+    checked: Callable[[bytes | None], None] | None,
 ) -> SheetFindings | None:
     """The extent from rare-pattern searches; None when the sheet is unusual."""
     findings = SheetFindings(shared_uses=Counter() if count_shared_uses else None)
     wide, tall = 0, 0
     for chunk in cell_chunks(stream, part):
-        if _ODD_CELL_TAG.search(chunk):
-            return None  # a cell without its reference first: its place is implied
-        if chunk.find(b":c") >= 0 and _PREFIXED_CELL.search(chunk):
+        if _ODD_CELL_TAG.search(chunk) or (chunk.find(b":c") >= 0 and _PREFIXED_CELL.search(chunk)):
+            # A cell without its reference first (its place is implied), or a prefixed one.
+            if checked is not None:
+                checked(None)
             return None
         if _UNUSUAL_R.search(chunk):
             extent = _extent(chunk)
             if extent is None:
+                if checked is not None:
+                    checked(None)
                 return None
             tall, wide = max(tall, extent[0]), max(wide, extent[1])
+            if checked is not None and (tall > 999_999 or wide > 26):
+                checked(None)
+                checked = None
         if not findings.has_cells:
             findings.has_cells = chunk.find(_CANONICAL_CELL) >= 0
         if findings.shared_uses is not None:
             findings.shared_uses.update(int(index) for index in _SHARED_CELL_INDEX.findall(chunk))
+        if checked is not None:
+            checked(chunk)
     if findings.has_cells:
         # Without a wide or tall reference, every column is A-Z and every row below 1,000,000:
         # those bounds stand in for the exact extent (they only ever overstate it).

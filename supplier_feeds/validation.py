@@ -493,10 +493,13 @@ def _flag_duplicates(kind: str, frame: pd.DataFrame, checks: _Checks) -> None:
     keys = [key for key in DUPLICATE_KEYS[kind] if key in frame.columns]
     if not keys or frame.empty:
         return
-    key_frame = frame[keys].astype(object).where(frame[keys].notna(), "\x00none")
-    repeated = key_frame.duplicated(keep="first")
+    # Each key column as codes of its distinct values (every missing value one code): the
+    # rows are compared as whole numbers.
+    codes = pd.DataFrame({key: pd.factorize(frame[key])[0] for key in keys}, index=frame.index)
+    repeated = codes.duplicated(keep="first")
     if not repeated.any():
         return
+    key_frame = frame[keys].astype(object).where(frame[keys].notna(), "\x00none")
     first_row = frame[ROW].groupby([key_frame[key] for key in keys]).transform("first")
     messages = "duplicate of row " + first_row.astype(str)
     names = ", ".join(_KEY_WORDS.get(key, key) for key in keys)

@@ -9,7 +9,9 @@ only the cells' saved values are read.
 from __future__ import annotations
 
 import datetime
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +24,7 @@ from python_calamine import CalamineWorkbook
 from purchasing.errors import CellError, FileRejected
 from supplier_feeds.cycle_collector import collector_paused
 from supplier_feeds.raw import CellValue, RawSheet, ReadLimits
+from supplier_feeds.sheet_slices import SheetSlicer, slice_count
 from supplier_feeds.sheet_xml import (
     SharedStrings,
     SheetFindings,
@@ -29,6 +32,7 @@ from supplier_feeds.sheet_xml import (
     check_declarations,
     check_prolog,
     column_letters,
+    over_limits,
     scan_shared_strings,
     scan_sheet_cells,
     scan_sheet_extent,
@@ -60,19 +64,42 @@ def read_workbook(path: Path, limits: ReadLimits, sheet: str | None) -> list[Raw
     """Every worksheet (or the one named), after the container and its XML passed the checks.
 
     The checks a parser needs first (sizes, extent, shared texts) run before python-calamine
-    sees the file; the cell-level ones (formulas without a value, error values, long texts)
-    run beside it on the other core, and the file is only read once both are done.
+    sees a byte of a sheet; a large sheet is parsed in slices as its rows pass them (see
+    sheet_slices), and the cell-level checks (formulas without a value, error values, long
+    texts) run beside the parser. The cells are only handed on once everything is done.
     """
-    with WorkbookContainer(path, limits) as container:
+    with WorkbookContainer(path, limits) as container, ExitStack() as stack:
         try:
             layout = _layout(container)
             chosen = _choose(layout.sheets, sheet, path.name)
-            findings, check_lengths = _check_parts(container, layout, chosen, limits)
+            # The folder outlives the workers (the stack closes the pool, and so waits, first).
+            slicer = _slicer(container, chosen, limits, stack)
+            findings, check_lengths = _check_parts(container, layout, chosen, limits, slicer)
         except SheetXmlError as error:
             raise rejected(path.name, f"the workbook is not valid: {error}") from None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cell-checks") as pool:
-            cell_checks = pool.submit(_check_cells, container, chosen, findings, limits)
-            return _parse(path, layout, chosen, findings, limits, check_lengths, cell_checks)
+        pool = stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="cell-checks")
+        )
+        cell_checks = pool.submit(_check_cells, container, chosen, findings, limits)
+        return _parse(path, layout, chosen, findings, limits, check_lengths, cell_checks, slicer)
+
+
+def _slicer(
+    container: WorkbookContainer, chosen: list[_SheetEntry], limits: ReadLimits, stack: ExitStack
+) -> SheetSlicer | None:
+    """Slices for a single large sheet, when the fast checks' bound on a slice (columns A-Z,
+    rows below 1,000,000) is within the limits; otherwise the sheet is read whole."""
+    if len(chosen) != 1:
+        return None
+    entry = chosen[0]
+    part = container.parts.get(entry.part)
+    slices = slice_count(part.size) if part is not None else 1
+    bound = SheetFindings(max_row=999_999, max_column=26)
+    if slices < 2 or over_limits(bound, limits):
+        return None
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="procure-sheet-")))
+    pool = stack.enter_context(ThreadPoolExecutor(slices, thread_name_prefix="sheet-slices"))
+    return SheetSlicer(container, entry.name, entry.part, slices, folder, pool, _cells)
 
 
 def _check_cells(
@@ -161,6 +188,7 @@ def _check_parts(
     layout: _WorkbookLayout,
     chosen: list[_SheetEntry],
     limits: ReadLimits,
+    slicer: SheetSlicer | None = None,
 ) -> tuple[dict[str, SheetFindings], bool]:
     for entry in chosen:
         if entry.part not in container.parts:
@@ -186,16 +214,21 @@ def _check_parts(
     count_uses = bool(shared.exact) or (
         shared.longest * (sheet_bytes // _MIN_SHARED_CELL_BYTES) > limits.max_uncompressed_total
     )
+    if slicer is not None and count_uses:
+        slicer.abandon()  # long shared texts: their uses are only known once all are counted
     findings = {
         entry.name: scan_sheet_extent(
             lambda part=entry.part: container.stream(part),  # type: ignore[misc]
             entry.part,
             limits,
             count_shared_uses=count_uses,
+            checked=slicer.feed if slicer is not None and slicer.sheet == entry.name else None,
         )
         for entry in chosen
     }
     _enforce(container.file_name, findings, shared, limits)
+    if slicer is not None:
+        slicer.finish()
     # A shared text over the limit is only an error where a cell of a chosen sheet uses it;
     # which cells those are is easiest to see once the cells are read.
     check_lengths = any(length > limits.max_cell_chars for length in shared.exact.values())
@@ -304,26 +337,20 @@ def _parse(
     limits: ReadLimits,
     check_lengths: bool,
     cell_checks: Future[None],
+    slicer: SheetSlicer | None,
 ) -> list[RawSheet]:
     sheets: list[RawSheet] = []
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # python-calamine raises its own error types for damaged files
-        _settle(cell_checks, path)
-        raise rejected(path.name, f"the workbook could not be read ({error})") from None
-    with workbook, collector_paused():
+    with ExitStack() as stack:
+        stack.enter_context(collector_paused())
+        workbook: CalamineWorkbook | None = None
         for entry in chosen:
-            try:
-                grid = workbook.get_sheet_by_name(entry.name).to_python(skip_empty_area=False)
-            except Exception as error:  # same: any parser error means a damaged file
-                _settle(cell_checks, path)
-                raise rejected(
-                    path.name, f"sheet {entry.name!r} could not be read ({error})"
-                ) from None
+            rows = slicer.rows() if slicer is not None and slicer.sheet == entry.name else None
+            if rows is None:
+                if workbook is None:
+                    workbook = stack.enter_context(_open(path, cell_checks))
+                rows = _read_sheet(workbook, entry, path, cell_checks)
             # The cells' own findings (error values below) are complete before they are used.
             _settle(cell_checks, path)
-            rows = _cells(grid)
-            del grid
             if check_lengths:
                 _check_lengths(rows, entry.name, limits.max_cell_chars)
             for finding in findings[entry.name].error_values:
@@ -333,6 +360,25 @@ def _parse(
                 rows.pop()
             sheets.append(RawSheet(entry.name, rows, layout.date1904, "xlsx"))
     return sheets
+
+
+def _open(path: Path, cell_checks: Future[None]) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # python-calamine raises its own error types for damaged files
+        _settle(cell_checks, path)
+        raise rejected(path.name, f"the workbook could not be read ({error})") from None
+
+
+def _read_sheet(
+    workbook: CalamineWorkbook, entry: _SheetEntry, path: Path, cell_checks: Future[None]
+) -> list[list[CellValue]]:
+    try:
+        grid = workbook.get_sheet_by_name(entry.name).to_python(skip_empty_area=False)
+    except Exception as error:  # same: any parser error means a damaged file
+        _settle(cell_checks, path)
+        raise rejected(path.name, f"sheet {entry.name!r} could not be read ({error})") from None
+    return _cells(grid)
 
 
 def _settle(cell_checks: Future[None], path: Path) -> None:

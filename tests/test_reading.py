@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -232,3 +233,93 @@ def test_json_with_a_nested_value_names_the_row_and_key(tmp_path: Path) -> None:
 
 def test_a_missing_file_is_rejected_by_name(tmp_path: Path) -> None:
     assert "there is no file" in str(_rejection(tmp_path / "nowhere.csv"))
+
+
+# Large sheets are parsed in slices on both cores; small ones here are made to slice too.
+
+
+@pytest.fixture
+def slices(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every sheet is cut in two, read in 4 KB chunks; the list collects the slices parsed."""
+    from supplier_feeds import sheet_slices, sheet_xml, workbook_container
+
+    monkeypatch.setattr(sheet_slices, "MIN_SLICE_BYTES", 1)
+    monkeypatch.setattr(sheet_xml, "_CHUNK_BYTES", 4096)
+    monkeypatch.setattr(workbook_container, "_INFLATE_STEP", 4096)
+    parsed: list[Path] = []
+    real = sheet_slices._parse_slice
+
+    def spy(path: Path, *args: Any) -> Any:
+        parsed.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(sheet_slices, "_parse_slice", spy)
+    return parsed
+
+
+def _read_whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[object]]:
+    from supplier_feeds import sheet_slices
+
+    with monkeypatch.context() as unsliced:
+        unsliced.setattr(sheet_slices, "MAX_SLICES", 1)
+        [sheet] = read_sheets(path)
+    return sheet.rows  # type: ignore[return-value]
+
+
+def test_a_sheet_read_in_slices_is_the_sheet_read_whole(
+    tmp_path: Path, slices: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[object]] = [["Supplier", "PO", "Qty", "Price", "Due"]]
+    for index in range(600):
+        due = datetime.date(2024, 1, 1) + datetime.timedelta(days=index)
+        price = None if index % 7 == 0 else 1.25 * index
+        rows.append([f"Supplier {index % 5}", f"PO-{index:05d}", index % 40, price, due])
+    rows[450] = [None, None, None, None, None, "a note in column F"]
+    path = _xlsx(tmp_path / "deliveries.xlsx", {"Deliveries": rows})
+    [sheet] = read_sheets(path)
+    assert len(slices) == 2
+    assert sheet.rows == _read_whole(path, monkeypatch)
+    assert sheet.rows[1] == ["Supplier 0", "PO-00000", 0, None, datetime.date(2024, 1, 1), None]
+    assert sheet.rows[450] == [None, None, None, None, None, "a note in column F"]
+
+
+def _numbered_rows(numbers: list[int]) -> str:
+    return "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>SKU-{n}</t></is></c>'
+        f'<c r="B{n}"><v>{n}</v></c></row>'
+        for n in numbers
+    )
+
+
+def test_rows_written_out_of_order_are_read_whole_and_stay_in_their_place(
+    tmp_path: Path, slices: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = [*range(300, 600), *range(1, 300)]
+    path = write_workbook(tmp_path / "shuffled.xlsx", {"Data": sheet_xml(_numbered_rows(numbers))})
+    [sheet] = read_sheets(path)
+    assert len(slices) == 2  # both slices were parsed, then the sheet was read whole
+    assert sheet.rows == _read_whole(path, monkeypatch)
+    assert sheet.rows[0] == ["SKU-1", 1]
+    assert sheet.rows[598] == ["SKU-599", 599]
+
+
+def test_a_far_cell_after_the_first_slice_still_rejects_the_file(
+    tmp_path: Path, slices: list[Path]
+) -> None:
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    xml = sheet_xml(_numbered_rows(list(range(1, 800))) + far)
+    path = write_workbook(tmp_path / "far.xlsx", {"Data": xml})
+    error = _rejection(path)
+    assert "XFD" in str(error) or "row 1,048,576" in str(error)
+    assert len(slices) == 1  # the first slice was checked and parsed; nothing past the far cell
+
+
+def test_a_wide_cell_after_the_first_slice_gets_the_sheet_read_whole(
+    tmp_path: Path, slices: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wide = '<row r="900"><c r="AB900"><v>7</v></c></row>'
+    xml = sheet_xml(_numbered_rows(list(range(1, 800))) + wide)
+    path = write_workbook(tmp_path / "wide.xlsx", {"Data": xml})
+    [sheet] = read_sheets(path)
+    assert sheet.rows == _read_whole(path, monkeypatch)
+    assert sheet.rows[899][27] == 7
