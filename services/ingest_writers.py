@@ -456,14 +456,21 @@ def _own_po_receipts(ctx: WriteContext, frame: pd.DataFrame) -> dict[int, int]:
 def _purchase_orders(conn: Connection, numbers: set[str]) -> dict[str, tuple[int, str]]:
     order, supplier = table("purchase_order").name, table("supplier").name
     found: dict[str, tuple[int, str]] = {}
+    joined = (
+        f"SELECT o.po_number, o.id, s.name FROM {order} AS o "
+        f"JOIN {supplier} AS s ON s.id = o.supplier_id"
+    )
+    if conn.exec_driver_sql(f"SELECT count(*) FROM {order}").scalar_one() <= len(numbers):
+        # Fewer POs than the file names PO numbers (a supplier's history): one pass over ours.
+        for number, po_id, name in conn.exec_driver_sql(joined):
+            if number in numbers:
+                found[number] = (po_id, name)
+        return found
     mark = _placeholder(conn)
     for batch in chunks(sorted(numbers)):
         # Plain SQL, as in ids_by_value: a deliveries file can name tens of thousands of POs.
         marks = ", ".join([mark] * len(batch))
-        query = (
-            f"SELECT o.po_number, o.id, s.name FROM {order} AS o "
-            f"JOIN {supplier} AS s ON s.id = o.supplier_id WHERE o.po_number IN ({marks})"
-        )
+        query = f"{joined} WHERE o.po_number IN ({marks})"
         for number, po_id, name in conn.exec_driver_sql(query, tuple(batch)):
             found[number] = (po_id, name)
     return found

@@ -41,6 +41,17 @@ _CLOSE = b"</sheetData></worksheet>"
 Converter = Callable[[list[list[Any]]], list[list[CellValue]]]
 
 
+# With two slices the first gets more of the rows: it is parsed while the second is still being
+# checked, so this way both finish at about the same time (measured: 0.5 → 0.6 saved ~0.1 s of
+# ~2 s reading 200,000 rows).
+FIRST_SHARE = 0.6
+
+
+def _starts_at(index: int, slices: int) -> float:
+    """Where slice ``index`` (1, 2, …) starts, as a share of the sheet's bytes."""
+    return FIRST_SHARE if slices == 2 else index / slices
+
+
 def slice_count(sheet_bytes: int) -> int:
     """How many slices a sheet of this many (inflated) bytes is cut into; 1 means none."""
     return max(1, min(MAX_SLICES, sheet_bytes // MIN_SLICE_BYTES))
@@ -75,7 +86,7 @@ class SheetSlicer:
         self.sheet = sheet
         size = container.parts[part].size
         # Where each slice after the first should start (it starts at the next row after).
-        self._targets = [size * index // slices for index in range(1, slices)]
+        self._targets = [int(size * _starts_at(index, slices)) for index in range(1, slices)]
         self._seen = 0
         self._head: bytes | None = None
         self._writer: _SliceWriter | None = None
