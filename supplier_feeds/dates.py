@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from supplier_feeds.cell_types import CellTypes
+
 # Text formats tried when the profile gives none. A column must fit exactly one reading:
 # when two formats read every value but disagree on one (03/04 vs 04/03), the column is
 # ambiguous and the buyer is asked for ``date_format`` instead of procure guessing.
@@ -61,28 +63,28 @@ def parse_date_column(
     *,
     date1904: bool = False,
     date_format: str | None = None,
-    types: pd.Series | None = None,
+    types: CellTypes | None = None,
 ) -> DateColumn:
     """Read every cell of a column as a date, never guessing a text format row by row."""
     dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     errors = pd.Series(None, index=values.index, dtype=object)
-    types = values.map(type) if types is None else types
-    typed = types.isin([dt.date, dt.datetime, pd.Timestamp])
+    types = CellTypes(values) if types is None else types
+    typed = types.of(dt.date, dt.datetime, pd.Timestamp)
     if typed.any():
         # Dates repeat a lot in supplier files: each distinct one is converted once.
         codes, uniques = pd.factorize(values[typed].to_numpy(dtype=object))
         converted = pd.to_datetime(pd.Series(uniques, dtype=object)).dt.normalize()
         dates[typed] = converted.to_numpy()[codes]
 
-    numbers = types.isin([int, float])
+    numbers = types.of(int, float)
     if numbers.any():
         serial_dates, serial_errors = _serials(values[numbers], date1904)
         dates[numbers] = serial_dates
         errors[numbers] = serial_errors
 
-    errors[types.isin([bool])] = "a true/false value is not a date"
+    errors[types.of(bool)] = "a true/false value is not a date"
 
-    text = types.isin([str])
+    text = types.of(str)
     if text.any():
         written = values[text]
         text[text] = (~written.str.isspace() & written.ne("")).to_numpy(dtype=bool)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from purchasing.errors import CellError
+from supplier_feeds.cell_types import CellTypes
 from supplier_feeds.columns import DUPLICATE_KEYS, ColumnSpec, columns_of, has_supplier_column
 from supplier_feeds.dates import parse_date_column
 from supplier_feeds.headers import Layout, find_layout
@@ -51,7 +52,7 @@ class _Checks:
     sheet: str
     layout: Layout
     raw: pd.DataFrame
-    types: dict[str, pd.Series]  # the Python type of each cell, per canonical column
+    types: dict[str, CellTypes]  # the Python type of each cell, per canonical column
     empty: dict[str, pd.Series]  # whether each cell is empty, per canonical column
     messages: dict[str, pd.Series] = field(default_factory=dict)
     whole_file: list[CellError] = field(default_factory=list)
@@ -128,7 +129,7 @@ def validate(
 
 def _raw_frame(
     layout: Layout,
-) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, pd.Series]]:
+) -> tuple[pd.DataFrame, dict[str, CellTypes], dict[str, pd.Series]]:
     """The cells of the columns procure reads, one row per data row (empty rows left out).
 
     A row with nothing in any of those columns is not a data row: spacer rows and notes
@@ -145,10 +146,7 @@ def _raw_frame(
         read = np.fromiter(_column(rows, start, position, shortest), dtype=object)
         cells[canonical] = pd.Series(read, copy=False)
     frame = pd.DataFrame(cells, index=pd.RangeIndex(len(rows) - start), copy=False)
-    types = {
-        column: _objects(map(type, values.to_numpy() if values.dtype == object else values))
-        for column, values in cells.items()
-    }
+    types = {column: CellTypes(values) for column, values in cells.items()}
     empty = {column: _is_empty(frame[column], types[column]) for column in cells}
     filled = np.zeros(len(frame), dtype=bool)
     for column in cells:
@@ -161,7 +159,7 @@ def _raw_frame(
     kept.insert(0, ROW, np.flatnonzero(filled) + layout.header_row + 1)
     return (
         kept,
-        {column: series[filled].reset_index(drop=True) for column, series in types.items()},
+        {column: CellTypes(kept[column]) for column in cells},
         {column: series[filled].reset_index(drop=True) for column, series in empty.items()},
     )
 
@@ -183,10 +181,10 @@ def _column(
     return [row[position] if position < len(row) else None for row in data]
 
 
-def _is_empty(values: pd.Series, types: pd.Series) -> pd.Series:
+def _is_empty(values: pd.Series, types: CellTypes) -> pd.Series:
     """None or an empty text (a text of only spaces is caught where the column is typed)."""
     empty = values.isna().to_numpy(dtype=bool)
-    if str in set(types.unique()):
+    if str in types.present:
         empty |= values.to_numpy() == ""
     return pd.Series(empty, index=values.index)
 
@@ -260,11 +258,10 @@ def _typed(
 _FACTORIZED = (frozenset({str, type(None)}), frozenset({int, type(None)}))
 
 
-def _texts(values: pd.Series, types: pd.Series) -> tuple[pd.Series, list[str]]:
+def _texts(values: pd.Series, types: CellTypes) -> tuple[pd.Series, list[str]]:
     """The column as stripped texts (None where empty) and its distinct texts."""
     cells = values.to_numpy(dtype=object)
-    present = frozenset(types.unique())
-    if any(present <= allowed for allowed in _FACTORIZED):
+    if any(types.present <= allowed for allowed in _FACTORIZED):
         codes, uniques = pd.factorize(cells)
         texts = [_text_cell(value) for value in uniques.tolist()]
         # Code -1 (an empty cell) picks the None appended at the end.
@@ -308,10 +305,10 @@ def _text_of(value: object) -> str | None:
 
 
 def _numbers(
-    spec: ColumnSpec, values: pd.Series, types: pd.Series, checks: _Checks, decimal: str
+    spec: ColumnSpec, values: pd.Series, types: CellTypes, checks: _Checks, decimal: str
 ) -> pd.Series:
-    numeric = types.isin([int, float])
-    text_mask = types.isin([str])
+    numeric = types.of(int, float)
+    text_mask = types.of(str)
     numbers = pd.Series(np.nan, index=values.index, dtype="float64")
     if numeric.any():
         numbers[numeric] = values[numeric].astype("float64")
@@ -327,8 +324,8 @@ def _numbers(
         if careful.any():
             _read_numbers_carefully(spec, values[careful], numbers, cleaned, checks, decimal)
 
-    checks.flag(spec.name, types.isin([bool]), "a true/false value is not a number")
-    checks.flag(spec.name, types.isin([dt.date, dt.datetime]), "a date is not a number")
+    checks.flag(spec.name, types.of(bool), "a true/false value is not a number")
+    checks.flag(spec.name, types.of(dt.date, dt.datetime), "a date is not a number")
     infinite = numbers.abs() == np.inf
     checks.flag(spec.name, infinite | (numeric & numbers.isna()), "not a finite number")
     finite: pd.Series = numbers.notna() & ~infinite

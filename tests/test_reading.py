@@ -12,6 +12,7 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from purchasing.errors import FileRejected
+from supplier_feeds import workbook_reading
 from supplier_feeds.raw import ReadLimits
 from supplier_feeds.reading import read_sheets
 from tests.hostile_samples import sheet_xml, write_workbook
@@ -257,6 +258,10 @@ def slices(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return parsed
 
 
+def _not_whole(*_args: object) -> None:
+    raise AssertionError("the sheet was read whole, not from its slices")
+
+
 def _read_whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[object]]:
     from supplier_feeds import sheet_slices
 
@@ -276,7 +281,9 @@ def test_a_sheet_read_in_slices_is_the_sheet_read_whole(
         rows.append([f"Supplier {index % 5}", f"PO-{index:05d}", index % 40, price, due])
     rows[450] = [None, None, None, None, None, "a note in column F"]
     path = _xlsx(tmp_path / "deliveries.xlsx", {"Deliveries": rows})
-    [sheet] = read_sheets(path)
+    with monkeypatch.context() as slices_only:
+        slices_only.setattr(workbook_reading, "_read_sheet", _not_whole)
+        [sheet] = read_sheets(path)
     assert len(slices) == 2
     assert sheet.rows == _read_whole(path, monkeypatch)
     assert sheet.rows[1] == ["Supplier 0", "PO-00000", 0, None, datetime.date(2024, 1, 1), None]
@@ -323,3 +330,23 @@ def test_a_wide_cell_after_the_first_slice_gets_the_sheet_read_whole(
     [sheet] = read_sheets(path)
     assert sheet.rows == _read_whole(path, monkeypatch)
     assert sheet.rows[899][27] == 7
+
+
+def test_the_chosen_sheet_of_several_is_read_in_slices(
+    tmp_path: Path, slices: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>read me first</t></is></c></row>')
+    data = sheet_xml(_numbered_rows(list(range(1, 700))))
+    path = write_workbook(tmp_path / "two.xlsx", {"Notes": notes, "Stock": data})
+    with monkeypatch.context() as slices_only:
+        # Reading the sheet whole would be a silent fallback: here it is an error.
+        slices_only.setattr(workbook_reading, "_read_sheet", _not_whole)
+        [sheet] = read_sheets(path, sheet="Stock")
+    assert len(slices) == 2
+    assert sheet.rows[698] == ["SKU-699", 699]
+    from supplier_feeds import sheet_slices
+
+    with monkeypatch.context() as unsliced:
+        unsliced.setattr(sheet_slices, "MAX_SLICES", 1)
+        [whole] = read_sheets(path, sheet="Stock")
+    assert sheet.rows == whole.rows
