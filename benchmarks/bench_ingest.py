@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,18 +98,20 @@ def full_ingest(path: Path, work: Path, attempt: int = 0) -> tuple[float, int]:
     return elapsed, result.rows
 
 
-def best_of(runs: int, measure: Callable[[], float]) -> float:
-    return min(measure() for _ in range(runs))
-
-
 def marginal(rows: int, small: int, work: Path, runs: int) -> None:
     small_file = deliveries_xlsx(work / f"deliveries-{small}.xlsx", small)
     large_file = deliveries_xlsx(work / f"deliveries-{rows}.xlsx", rows)
-    parse_small = best_of(runs, lambda: calamine_parse(small_file))
-    parse_large = best_of(runs, lambda: calamine_parse(large_file))
-    # Best of N like the parse: a shared machine's noise only ever adds time.
-    small_runs = [full_ingest(small_file, work, attempt) for attempt in range(runs)]
-    large_runs = [full_ingest(large_file, work, attempt) for attempt in range(runs)]
+    # Rounds alternate between the baseline and the ingest, and the best of each is kept: a
+    # shared machine's noise only ever adds time, and this way it weighs on both alike.
+    parses: dict[int, list[float]] = {small: [], rows: []}
+    small_runs: list[tuple[float, int]] = []
+    large_runs: list[tuple[float, int]] = []
+    for attempt in range(runs):
+        parses[small].append(calamine_parse(small_file))
+        parses[rows].append(calamine_parse(large_file))
+        small_runs.append(full_ingest(small_file, work, attempt))
+        large_runs.append(full_ingest(large_file, work, attempt))
+    parse_small, parse_large = min(parses[small]), min(parses[rows])
     ingest_small = min(elapsed for elapsed, _ in small_runs)
     ingest_large = min(elapsed for elapsed, _ in large_runs)
     assert all(written == rows for _, written in large_runs)
