@@ -19,6 +19,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,12 @@ class SheetSlicer:
             self.abandon()
         if chunk is None or not self.usable:
             return
+        try:
+            self._take(chunk)
+        except OSError:
+            self.abandon()  # no room for the slices (a full disk): the sheet is read whole
+
+    def _take(self, chunk: bytes) -> None:
         start = self._seen
         self._seen += len(chunk)
         position = 0
@@ -133,14 +140,18 @@ class SheetSlicer:
     def finish(self) -> None:
         """Every chunk has been fed and the whole sheet passed its checks."""
         if self.usable and self._writer is not None:
-            self._close_slice(b"")
+            try:
+                self._close_slice(b"")
+            except OSError:
+                self.abandon()
 
     def abandon(self) -> None:
         """The sheet is to be read whole: drop the slices (running parses end on their own)."""
         self.usable = False
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with suppress(OSError):
+                writer.close()
 
     def rows(self) -> list[list[CellValue]] | None:
         """The sheet's rows from the slices, or None when it must be read whole after all."""

@@ -350,3 +350,20 @@ def test_the_chosen_sheet_of_several_is_read_in_slices(
         unsliced.setattr(sheet_slices, "MAX_SLICES", 1)
         [whole] = read_sheets(path, sheet="Stock")
     assert sheet.rows == whole.rows
+
+
+def test_no_room_for_the_slices_reads_the_sheet_whole(
+    tmp_path: Path, slices: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supplier_feeds import sheet_slices
+
+    def full_disk(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sheet_slices._SliceWriter, "write", full_disk)
+    path = write_workbook(
+        tmp_path / "big.xlsx", {"Data": sheet_xml(_numbered_rows([*range(1, 500)]))}
+    )
+    [sheet] = read_sheets(path)
+    assert slices == []
+    assert sheet.rows[498] == ["SKU-499", 499]
