@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,13 +84,11 @@ class SheetSlicer:
         self._convert = convert
         self.sheet = sheet
         size = container.parts[part].size
-        # The workbook, its relationships, styles (which cells are dates) and shared texts:
-        # every XML part but the worksheets, all of them already checked. Read now, before
-        # the sheet is streamed, and written into every slice's workbook.
+        # What the parser reads besides the sheet: the content types, the relationships, the
+        # workbook, its styles (which cells are dates) and its shared texts — all already
+        # checked. Read now, before the sheet is streamed, and written into every slice.
         self._other_parts = {
-            name: container.read(name)
-            for name in container.parts
-            if not name.startswith("xl/worksheets/") and name.lower().endswith((".xml", ".rels"))
+            name: container.read(name) for name in container.parts if _needed(name, part)
         }
         # Where each slice after the first should start (it starts at the next row after).
         self._targets = [int(size * _starts_at(index, slices)) for index in range(1, slices)]
@@ -155,13 +153,20 @@ class SheetSlicer:
 
     def rows(self) -> list[list[CellValue]] | None:
         """The sheet's rows from the slices, or None when it must be read whole after all."""
-        if not self.usable or not self._parsed:
-            return None
         try:
-            parsed = [future.result() for future in self._parsed]
-        except Exception:  # python-calamine's own errors: the whole sheet will say what is wrong
-            return None
-        return _assemble(parsed, self._cut_rows)
+            if not self.usable or not self._parsed:
+                return None
+            try:
+                parsed = [future.result() for future in self._parsed]
+            except Exception:  # python-calamine's own errors: the whole read will say what
+                return None
+            return _assemble(parsed, self._cut_rows)
+        finally:
+            # No slice is still being parsed, or held, when the sheet is read whole instead.
+            for future in self._parsed:
+                future.cancel()
+            wait(self._parsed)
+            self._parsed = []
 
     def _open_first(self, chunk: bytes) -> int:
         """Keep the sheet's head for every slice; where the rows start, or -1 to give up."""
@@ -202,9 +207,13 @@ class _SliceWriter:
     def __init__(self, path: Path, other_parts: dict[str, bytes], part: str) -> None:
         self.path = path
         self._archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED)
-        for name, data in other_parts.items():
-            self._archive.writestr(name, data)
-        self._sheet = self._archive.open(zipfile.ZipInfo(part), "w")
+        try:
+            for name, data in other_parts.items():
+                self._archive.writestr(name, data)
+            self._sheet = self._archive.open(zipfile.ZipInfo(part), "w")
+        except BaseException:
+            self._archive.close()
+            raise
 
     def write(self, data: bytes) -> None:
         if data:
@@ -214,6 +223,16 @@ class _SliceWriter:
         self._sheet.close()
         self._archive.close()
         return self.path
+
+
+def _needed(name: str, sheet_part: str) -> bool:
+    """Whether a part of the workbook goes into each slice's workbook (never a worksheet)."""
+    lowered = name.lower()
+    if name == sheet_part or lowered.startswith("xl/worksheets/"):
+        return False
+    return lowered in ("[content_types].xml", "xl/workbook.xml") or lowered.endswith(
+        (".rels", "styles.xml", "sharedstrings.xml")
+    )
 
 
 def _parse_slice(path: Path, sheet: str, whole_area: bool, convert: Converter) -> _Parsed:

@@ -367,3 +367,16 @@ def test_no_room_for_the_slices_reads_the_sheet_whole(
     [sheet] = read_sheets(path)
     assert slices == []
     assert sheet.rows[498] == ["SKU-499", 499]
+
+
+def test_a_slice_workbook_holds_the_workbook_styles_and_texts_but_no_other_sheet() -> None:
+    from supplier_feeds.sheet_slices import _needed
+
+    sheet = "xl/data/sheet1.xml"  # a sheet stored outside xl/worksheets/
+    assert not _needed(sheet, sheet)
+    assert not _needed("xl/Worksheets/sheet2.xml", sheet)
+    assert not _needed("xl/pivotCache/pivotCacheRecords1.xml", sheet)
+    for part in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        assert _needed(part, sheet)
+    assert _needed("xl/styles.xml", sheet)
+    assert _needed("xl/sharedStrings.xml", sheet)

@@ -114,14 +114,16 @@ def _rewrite_sqlite(conn: Connection, pairs: list[tuple[str, str, str, str]]) ->
         definitions[table] = sql.replace(before, f"CONSTRAINT {name} CHECK ({new})")
     version = conn.execute(text("PRAGMA schema_version")).scalar_one()
     conn.execute(text("PRAGMA writable_schema = ON"))
-    for table, sql in definitions.items():
-        conn.execute(
-            text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :name"),
-            {"sql": sql, "name": table},
-        )
-    # A new schema version makes every connection, this one included, read the tables again.
-    conn.execute(text(f"PRAGMA schema_version = {int(version) + 1}"))
-    conn.execute(text("PRAGMA writable_schema = OFF"))
+    try:
+        for table, sql in definitions.items():
+            conn.execute(
+                text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :name"),
+                {"sql": sql, "name": table},
+            )
+        # A new schema version makes every connection, this one included, read them again.
+        conn.execute(text(f"PRAGMA schema_version = {int(version) + 1}"))
+    finally:
+        conn.execute(text("PRAGMA writable_schema = OFF"))
     problems = conn.execute(text("PRAGMA quick_check")).scalars().all()
     if problems != ["ok"]:
         raise RuntimeError(f"the database did not pass its check: {problems[:3]}")
