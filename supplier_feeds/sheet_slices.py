@@ -118,6 +118,8 @@ class SheetSlicer:
             position = self._open_first(chunk)
             if position < 0:
                 return
+        head = self._head
+        assert head is not None
         assert self._writer is not None
         while self._targets and self._seen > self._targets[0]:
             at = chunk.find(_ROW_START, max(position, self._targets[0] - start))
@@ -131,7 +133,7 @@ class SheetSlicer:
             self._close_slice(_CLOSE)
             self._targets.pop(0)
             self._cut_rows.append(int(number.group(1)))
-            self._writer = self._new_writer(self._head_bytes())
+            self._writer = self._new_writer(head)
             position = at
         self._writer.write(chunk[position:])
 
@@ -171,18 +173,14 @@ class SheetSlicer:
     def _open_first(self, chunk: bytes) -> int:
         """Keep the sheet's head for every slice; where the rows start, or -1 to give up."""
         at = chunk.find(_SHEET_DATA)
-        if at < 0 or not self._targets:
-            self.abandon()  # an unusual head (or a small sheet): read it whole
+        if at < 0:
+            self.abandon()  # an unusual head: read the sheet whole
             return -1
         end = at + len(_SHEET_DATA)
         # Each slice declares no dimension of its own: its cells say where they are.
         self._head = _DIMENSION.sub(b"", chunk[:end])
         self._writer = self._new_writer(self._head)
         return end
-
-    def _head_bytes(self) -> bytes:
-        assert self._head is not None
-        return self._head
 
     def _new_writer(self, head: bytes) -> _SliceWriter:
         index = len(self._parsed)

@@ -36,6 +36,10 @@ _PREFIXED_CELL = re.compile(rb":[cC][\s>/]")
 _UNUSUAL_R = re.compile(rb"r\s*=\s*[\"'](?![A-Z]?[0-9]{1,6}[\"'])")
 # The literal first lets the search jump between candidates; the look-behind then drops
 # attributes whose name merely ends in r.
+# The extent the fast reading vouches for without measuring it: columns A-Z, rows below
+# 1,000,000 (what _UNUSUAL_R lets through).
+FAST_MAX_COLUMN = 26
+FAST_MAX_ROW = 999_999
 _ANY_R = re.compile(rb"r(?<![\w:.\-]r)\s*=\s*[\"']([^\"']*)[\"']")
 _PLAIN_R = re.compile(r"([A-Z]{0,3})([0-9]{1,7})")
 _FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s/>]")
@@ -175,20 +179,6 @@ def _last_cell_start(buffer: bytes) -> int:
         window *= 16
 
 
-def scan_sheet(
-    stream: Callable[[], Iterable[bytes]],
-    part: str,
-    limits: ReadLimits,
-    *,
-    count_shared_uses: bool = False,
-) -> SheetFindings:
-    """Findings for one worksheet part; ``stream`` yields its inflated bytes (callable again)."""
-    findings = scan_sheet_extent(stream, part, limits, count_shared_uses=count_shared_uses)
-    if not findings.cells_checked:
-        scan_sheet_cells(stream(), part, limits.max_cell_chars, findings)
-    return findings
-
-
 def scan_sheet_extent(
     stream: Callable[[], Iterable[bytes]],
     part: str,
@@ -240,7 +230,7 @@ def _fast_extent(
                     checked(None)
                 return None
             tall, wide = max(tall, extent[0]), max(wide, extent[1])
-            if checked is not None and (tall > 999_999 or wide > 26):
+            if checked is not None and (tall > FAST_MAX_ROW or wide > FAST_MAX_COLUMN):
                 checked(None)
                 checked = None
         if not findings.has_cells:
@@ -252,9 +242,9 @@ def _fast_extent(
     if findings.has_cells:
         # Without a wide or tall reference, every column is A-Z and every row below 1,000,000:
         # those bounds stand in for the exact extent (they only ever overstate it).
-        findings.max_column = wide if wide > 26 else 26
-        findings.max_row = tall if tall > 999_999 else 999_999
-        findings.extent_is_bound = not (wide > 26 and tall > 999_999)
+        findings.max_column = max(wide, FAST_MAX_COLUMN)
+        findings.max_row = max(tall, FAST_MAX_ROW)
+        findings.extent_is_bound = not (wide > FAST_MAX_COLUMN and tall > FAST_MAX_ROW)
     findings.cells_checked = False
     return findings
 

@@ -26,6 +26,8 @@ from supplier_feeds.cycle_collector import collector_paused
 from supplier_feeds.raw import CellValue, RawSheet, ReadLimits
 from supplier_feeds.sheet_slices import SheetSlicer, slice_count
 from supplier_feeds.sheet_xml import (
+    FAST_MAX_COLUMN,
+    FAST_MAX_ROW,
     SharedStrings,
     SheetFindings,
     SheetXmlError,
@@ -94,7 +96,7 @@ def _slicer(
     entry = chosen[0]
     part = container.parts.get(entry.part)
     slices = slice_count(part.size) if part is not None else 1
-    bound = SheetFindings(max_row=999_999, max_column=26)
+    bound = SheetFindings(max_row=FAST_MAX_ROW, max_column=FAST_MAX_COLUMN)
     if slices < 2 or over_limits(bound, limits):
         return None
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="procure-sheet-")))
