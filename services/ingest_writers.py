@@ -24,7 +24,7 @@ from purchasing.errors import CellError
 from services.po_release import format_po_number
 from services.receiving import OwnPoLines, key_rows_by_po_line, receive_in_ingest
 from supplier_feeds.headers import Layout
-from supplier_feeds.validation import ROW
+from supplier_feeds.validation import ROW, each_distinct
 
 _PO_DIGITS = re.compile(r"^PO-(\d{1,18})$")
 # The numbers format_po_number can produce: six digits, or more without a leading zero.
@@ -245,11 +245,8 @@ def _map(values: list[Any], lookup: dict[Any, int]) -> list[int | None]:
 
 def ids_for(series: pd.Series, lookup: Mapping[Any, int]) -> list[int | None]:
     """The id of every cell's value (None where missing), looked up once per distinct value."""
-    codes, uniques = pd.factorize(series)
-    ids = [lookup.get(value) for value in uniques.tolist()]
-    # Code -1 (a missing cell) picks the None appended at the end.
-    found: list[int | None] = np.array([*ids, None], dtype=object)[codes].tolist()
-    return found
+    ids: list[int | None] = each_distinct(series, lookup.get)[0].tolist()
+    return ids
 
 
 # Catalog --------------------------------------------------------------------------------
@@ -333,14 +330,13 @@ def write_deliveries(ctx: WriteContext, frame: pd.DataFrame) -> None:
         "file_id": [ctx.file_id] * count,
         "updated_at": [now] * count,
     }
-    new_positions: list[int] = []
     updates: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     # A first file from these suppliers (the usual bulk load) has nothing to match against.
-    found_lines = (
-        map(existing.get, zip(supplier_ids, po_numbers, line_keys, strict=True)) if existing else ()
-    )
-    for position, found in enumerate(found_lines):
+    new_positions: list[int] = [] if existing else list(range(count))
+    keys = zip(supplier_ids, po_numbers, line_keys, strict=True) if existing else ()
+    for position, key in enumerate(keys):
+        found = existing.get(key)
         if found is None:
             new_positions.append(position)
             continue
@@ -366,7 +362,7 @@ def write_deliveries(ctx: WriteContext, frame: pd.DataFrame) -> None:
         "original_promised_date": fields["promised_date"],
         **fields,
     }
-    inserted = count if not existing else len(new_positions)
+    inserted = len(new_positions)
     if inserted < count:
         new_lines = {name: [values[i] for i in new_positions] for name, values in new_lines.items()}
     insert_columns(ctx, "delivery_line", new_lines)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import itemgetter
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,8 @@ from supplier_feeds.dates import parse_date_column
 from supplier_feeds.headers import Layout, find_layout
 from supplier_feeds.profiles import Profile
 from supplier_feeds.raw import CellValue, RawSheet
+
+T = TypeVar("T")
 
 ROW = "_row"  # the Excel row number of each data row, kept beside the canonical columns
 MAX_AMOUNT = Decimal(10) ** 12  # the system of record stores amounts as NUMERIC(18, 6)
@@ -258,16 +261,26 @@ def _typed(
 _FACTORIZED = (frozenset({str, type(None)}), frozenset({int, type(None)}))
 
 
+def each_distinct(
+    values: pd.Series | np.ndarray, convert: Callable[[Any], T]
+) -> tuple[np.ndarray, list[T]]:
+    """Every cell converted, calling ``convert`` once per distinct value (missing cells: None).
+
+    Returns the converted cells (an object array) and the converted distinct values. Only for
+    cells pandas tells apart as Python does: 1, 1.0 and True are one value to it.
+    """
+    codes, uniques = pd.factorize(values)
+    converted = [convert(value) for value in uniques.tolist()]
+    # Code -1 (a missing cell) picks the None appended at the end.
+    return np.array([*converted, None], dtype=object)[codes], converted
+
+
 def _texts(values: pd.Series, types: CellTypes) -> tuple[pd.Series, list[str]]:
     """The column as stripped texts (None where empty) and its distinct texts."""
     cells = values.to_numpy(dtype=object)
     if any(types.present <= allowed for allowed in _FACTORIZED):
-        codes, uniques = pd.factorize(cells)
-        texts = [_text_cell(value) for value in uniques.tolist()]
-        # Code -1 (an empty cell) picks the None appended at the end.
-        text = pd.Series(
-            np.array([*texts, None], dtype=object)[codes], index=values.index, dtype=object
-        )
+        converted, texts = each_distinct(cells, _text_cell)
+        text = pd.Series(converted, index=values.index, dtype=object)
         return text, [value for value in texts if value is not None]
     text = _objects(map(_text_cell, cells))
     text.index = values.index
